@@ -1,0 +1,14 @@
+// The one-line description of a client that CLIENT LIST and CLIENT INFO print, in Redis's
+// field order, so tools that parse it keep working.
+#pragma once
+
+#include <string>
+
+#include "engine/client.h"
+
+namespace postbox {
+
+std::string describe_client(const Client& c, int64_t now_ms);
+bool valid_client_name(std::string_view name);
+
+}  // namespace postbox

@@ -1,0 +1,85 @@
+#include "commands/context.h"
+
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <string>
+
+#include "commands/errors.h"
+
+namespace postbox {
+
+bool parse_int64(std::string_view s, int64_t& out) {
+  if (s.empty() || s.size() > 20) return false;
+  size_t i = 0;
+  bool neg = s[0] == '-';
+  if (neg) {
+    if (s.size() == 1) return false;
+    i = 1;
+  }
+  if (s[i] == '0' && s.size() > i + 1) return false;
+  uint64_t v = 0;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    uint64_t d = static_cast<uint64_t>(s[i] - '0');
+    if (v > (UINT64_MAX - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  if (neg) {
+    if (v > static_cast<uint64_t>(INT64_MAX) + 1) return false;
+    out = static_cast<int64_t>(0 - v);
+  } else {
+    if (v > static_cast<uint64_t>(INT64_MAX)) return false;
+    out = static_cast<int64_t>(v);
+  }
+  return true;
+}
+
+std::optional<int64_t> arg_int64(CommandContext& ctx, size_t i) {
+  int64_t v;
+  if (!parse_int64(ctx.arg(i), v)) {
+    ctx.reply.error(err::kNotInteger);
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<int64_t> arg_timeout_deadline(CommandContext& ctx, size_t i) {
+  std::string_view s = ctx.arg(i);
+  // Redis parses the timeout as a long double: anything strtold takes whole, but no spaces,
+  // no NaN and no infinity.
+  std::string text(s);
+  char* end = nullptr;
+  long double secs = text.empty() || std::isspace(static_cast<unsigned char>(text[0]))
+                         ? NAN
+                         : std::strtold(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || std::isnan(secs)) {
+    ctx.reply.error(err::kTimeoutNotFloat);
+    return std::nullopt;
+  }
+  // Redis truncates to whole milliseconds, so "0.0001" means 0: wait forever.
+  long double ms = std::trunc(secs * 1000.0L);
+  if (ms < 0) {
+    ctx.reply.error(err::kTimeoutNegative);
+    return std::nullopt;
+  }
+  if (ms > static_cast<long double>(INT64_MAX - ctx.now_ms)) {
+    ctx.reply.error(err::kTimeoutOutOfRange);
+    return std::nullopt;
+  }
+  if (ms == 0) return int64_t{0};
+  return ctx.now_ms + static_cast<int64_t>(ms);
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace postbox

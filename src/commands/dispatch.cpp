@@ -1,0 +1,131 @@
+#include "commands/dispatch.h"
+
+#include <fmt/format.h>
+
+#include <cctype>
+
+#include "commands/command_table.h"
+#include "commands/context.h"
+#include "commands/errors.h"
+#include "commands/list_blocking.h"
+
+namespace postbox {
+namespace {
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& ch : out) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+void reject_unknown(ReplyBuilder& reply, std::span<const std::string_view> args) {
+  std::string list;
+  for (size_t i = 1; i < args.size() && list.size() < 128; ++i) {
+    size_t room = 128 - list.size();
+    list += fmt::format("'{}' ", args[i].substr(0, room));
+  }
+  reply.error(fmt::format("ERR unknown command '{}', with args beginning with: {}",
+                          args[0].substr(0, 128), list));
+}
+
+bool arity_ok(int arity, size_t argc) {
+  return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+}
+
+// Resolves "CLIENT SETNAME" to its subcommand row, replying with Redis's errors when it can't.
+const CommandSpec* resolve(ServerState&, Client& c, std::span<const std::string_view> args) {
+  const CommandSpec* spec = CommandTable::instance().find(args[0]);
+  if (!spec) {
+    reject_unknown(c.reply, args);
+    return nullptr;
+  }
+  if (!spec->subcommands.empty() && args.size() >= 2) {
+    const CommandSpec* sub = CommandTable::find_sub(*spec, args[1]);
+    if (!sub) {
+      c.reply.error(fmt::format("ERR unknown subcommand '{}'. Try {} HELP.", args[1].substr(0, 128),
+                                upper(spec->name)));
+      return nullptr;
+    }
+    spec = sub;
+  }
+  if (!arity_ok(spec->arity, args.size())) {
+    c.reply.error(fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
+    return nullptr;
+  }
+  return spec;
+}
+
+bool may_run(ServerState& server, Client& c, const CommandSpec& spec, int64_t now_ms) {
+  if (!c.authenticated && !(spec.flags & kCmdNoAuth)) {
+    c.reply.error(err::kNoAuth);
+    return false;
+  }
+  if ((spec.flags & kCmdWrite) && now_ms < server.writes_blocked_until_ms) {
+    c.reply.error("ERR the disk refused the last write (" + server.last_write_error +
+                  "); writes are refused until it succeeds again, reads keep working");
+    return false;
+  }
+  return true;
+}
+
+// Estimated bytes a write may dirty, so the map can grow before LMDB runs out of room.
+size_t write_estimate(std::span<const std::string_view> args) {
+  size_t bytes = 0;
+  for (auto a : args) bytes += a.size() * 2 + 8192;
+  return bytes;
+}
+
+bool open_batch(ServerState& server, Client& c, const CommandSpec& spec,
+                std::span<const std::string_view> args) {
+  Store& store = server.store;
+  Status s = store.begin();
+  if (s && (spec.flags & kCmdWrite) && store.needs_room(write_estimate(args))) {
+    s = server.commit_batch();
+    if (s) s = store.grow();
+    if (s) s = store.begin();
+  }
+  if (!s) c.reply.error(s.message());
+  return s.is_ok();
+}
+
+}  // namespace
+
+void dispatch(ServerState& server, Client& c, std::span<const std::string_view> args,
+              int64_t now_ms) {
+  server.output_ready(c);
+  size_t mark = c.out.size();
+  bool suppress = c.reply_mode == ReplyMode::Off || c.skip_this_reply;
+  c.skip_this_reply = false;
+
+  const CommandSpec* spec = resolve(server, c, args);
+  if (spec && may_run(server, c, *spec, now_ms) && open_batch(server, c, *spec, args)) {
+    CommandContext ctx{server, c, c.reply, args, *spec, now_ms};
+    spec->handler(ctx);
+    ++server.stats.total_commands;
+    c.last_command = spec->name;
+    if (server.blocking.has_ready()) serve_ready_keys(server, now_ms);
+  }
+  bool reply_cmd = spec && std::string_view(spec->name) == "client|reply";
+  if (suppress && !reply_cmd) c.out.truncate(mark);
+  if (c.out.size() > mark) ++c.batch_replies;
+  if (c.out.size() > mark && c.out.data()[mark] == '-') ++server.stats.total_errors;
+}
+
+void serve_ready_keys(ServerState& server, int64_t now_ms) {
+  std::vector<std::pair<int, std::string>> ready;
+  // Serving may signal more keys (a pop that feeds another list): loop until quiet.
+  while (server.blocking.has_ready()) {
+    server.blocking.take_ready(ready);
+    for (auto& [db, key] : ready) serve_list_waiters(server, db, key, now_ms);
+  }
+}
+
+void expire_blocked_client(ServerState& server, Client& c) {
+  if (!c.blocked()) return;
+  server.blocking.unblock(c);
+  server.output_ready(c);
+  c.reply.null_array();
+  ++c.batch_replies;
+}
+
+}  // namespace postbox

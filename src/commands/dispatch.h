@@ -1,0 +1,22 @@
+// Runs one client request: command lookup, arity and AUTH checks with Redis's error texts, the
+// handler, then the clients blocked on keys the command made ready.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "engine/server_state.h"
+
+namespace postbox {
+
+void dispatch(ServerState& server, Client& c, std::span<const std::string_view> args,
+              int64_t now_ms);
+
+// Serves clients blocked on keys that writes made ready, oldest waiter first, in the open
+// batch. Also used after timers and expiry, which can make keys ready without a command.
+void serve_ready_keys(ServerState& server, int64_t now_ms);
+
+// Replies to a blocked client whose timeout passed, and unblocks it.
+void expire_blocked_client(ServerState& server, Client& c);
+
+}  // namespace postbox

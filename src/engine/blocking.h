@@ -1,0 +1,46 @@
+// Clients blocked on keys (BLPOP and friends): one FIFO queue of waiters per (db, key), so the
+// client that blocked first is served first, as in Redis. Write commands mark keys ready; after
+// each command the server serves the waiters of ready keys inside the same batch transaction.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/client.h"
+
+namespace postbox {
+
+class BlockingRegistry {
+ public:
+  // Registers `c` as waiting on every key in c.block.keys (c.block must be filled in).
+  void block(Client& c);
+  // Removes `c` from every queue it is in and clears its block state.
+  void unblock(Client& c);
+
+  // A write made `key` non-empty: remember it if anyone waits on it.
+  void signal(int db, std::string_view key);
+  bool has_ready() const { return !ready_.empty(); }
+  // Hands over the keys signalled since the last call, in signalling order.
+  void take_ready(std::vector<std::pair<int, std::string>>& out);
+
+  // The waiters on (db, key), oldest first; empty when none.
+  const std::list<Client*>* waiters(int db, std::string_view key) const;
+  size_t blocked_clients() const { return blocked_; }
+  size_t watched_keys() const { return queues_.size(); }
+  // After SWAPDB or FLUSH the data under every waited key of `db` may have changed.
+  void signal_all(int db);
+
+ private:
+  static std::string slot(int db, std::string_view key);
+
+  std::unordered_map<std::string, std::list<Client*>> queues_;
+  std::vector<std::pair<int, std::string>> ready_;
+  size_t blocked_ = 0;
+  std::string scratch_;
+};
+
+}  // namespace postbox

@@ -1,0 +1,62 @@
+// A client session as the command layer sees it: selected db, protocol, name, auth, reply
+// buffer and what it is blocked on. Transport details (sockets, libuv) stay in net/.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "resp/reply_builder.h"
+#include "store/list_store.h"
+#include "util/byte_buffer.h"
+
+namespace postbox {
+
+enum class ReplyMode { On, Off, Skip };
+
+// What a blocked client waits for and what to do when a key it watches gets data.
+struct BlockState {
+  enum class Kind { None, ListPop };
+  Kind kind = Kind::None;
+  int db = 0;
+  std::vector<std::string> keys;
+  ListEnd end = ListEnd::Head;
+  int64_t deadline_ms = 0;  // 0: wait forever
+};
+
+struct Client {
+  uint64_t id = 0;
+  void* owner = nullptr;  // the network layer's connection object
+  int db = 0;
+  int resp = 2;
+  bool authenticated = false;
+  std::string name, lib_name, lib_ver;
+  std::string addr, laddr;
+  int fd = -1;
+  int64_t created_ms = 0;
+  int64_t last_interaction_ms = 0;
+  std::string last_command = "NULL";
+  size_t query_bytes = 0, query_capacity = 0;  // kept up to date by the network layer
+  ReplyMode reply_mode = ReplyMode::On;
+  bool skip_this_reply = false;  // CLIENT REPLY SKIP applies to the next command only
+  bool close_after_reply = false;
+  bool closing = false;
+
+  ByteBuffer out;
+  ReplyBuilder reply{out};
+
+  // Group commit bookkeeping: replies since the batch began, so a failed commit can replace
+  // them with errors instead of acknowledging writes that never reached the disk.
+  bool in_batch = false;
+  size_t batch_mark = 0;
+  uint32_t batch_replies = 0;
+
+  BlockState block;
+  bool blocked() const { return block.kind != BlockState::Kind::None; }
+
+  Client() = default;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+};
+
+}  // namespace postbox
