@@ -100,9 +100,9 @@ void dispatch(ServerState& server, Client& c, std::span<const std::string_view> 
   const CommandSpec* spec = resolve(server, c, args);
   if (spec && may_run(server, c, *spec, now_ms) && open_batch(server, c, *spec, args)) {
     CommandContext ctx{server, c, c.reply, args, *spec, now_ms};
+    c.last_command = spec->name;
     spec->handler(ctx);
     ++server.stats.total_commands;
-    c.last_command = spec->name;
     if (server.blocking.has_ready()) serve_ready_keys(server, now_ms);
   }
   bool reply_cmd = spec && std::string_view(spec->name) == "client|reply";
