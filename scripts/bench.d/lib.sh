@@ -6,6 +6,7 @@
 # shellcheck disable=SC2034  # read by scripts/bench
 declare -gA SRV_PID=() SRV_PORT=() SRV_DIR=() SRV_BIN=()
 BENCH_TMP_ROOT=""
+WL_PID="" # the running workload (a subshell of scripts/bench), if any
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "bench: $*"; exit 1; }
@@ -46,6 +47,11 @@ stop_pid() {
 # EXIT trap: stop every server we started (by PID), then remove the temp dirs.
 cleanup() {
   local name
+  # A workload still running (we were interrupted): stop it before its servers.
+  if [[ -n ${WL_PID:-} ]]; then
+    kill -TERM "$WL_PID" 2>/dev/null || true
+    wait "$WL_PID" 2>/dev/null || true
+  fi
   for name in "${!SRV_PID[@]}"; do
     stop_pid "${SRV_PID[$name]}"
   done

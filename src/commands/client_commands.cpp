@@ -71,17 +71,15 @@ struct KillFilter {
   int64_t id = 0;
   std::string_view addr, laddr, type, user;
   bool skipme = true;
-  int64_t maxage = 0;
 };
 
-bool matches(const KillFilter& f, const Client& c, const Client& self, int64_t now_ms) {
+bool matches(const KillFilter& f, const Client& c, const Client& self) {
   if (f.id && c.id != static_cast<uint64_t>(f.id)) return false;
   if (!f.addr.empty() && c.addr != f.addr) return false;
   if (!f.laddr.empty() && c.laddr != f.laddr) return false;
   if (!f.type.empty() && !iequals(f.type, "normal")) return false;
   if (!f.user.empty() && f.user != "default") return false;
   if (f.skipme && &c == &self) return false;
-  if (f.maxage && (now_ms - c.created_ms) / 1000 < f.maxage) return false;
   return true;
 }
 
@@ -120,11 +118,6 @@ bool parse_kill_filter(CommandContext& ctx, KillFilter& f) {
         ctx.reply.error(err::kSyntax);
         return false;
       }
-    } else if (iequals(opt, "maxage")) {
-      if (!parse_int64(val, f.maxage)) {
-        ctx.reply.error(err::kNotInteger);
-        return false;
-      }
     } else {
       ctx.reply.error(err::kSyntax);
       return false;
@@ -144,7 +137,7 @@ void client_kill(CommandContext& ctx) {
   }
   std::vector<Client*> victims;
   for (auto& [id, c] : ctx.server.clients) {
-    if (matches(f, *c, ctx.client, ctx.now_ms)) victims.push_back(c);
+    if (matches(f, *c, ctx.client)) victims.push_back(c);
   }
   if (old_form && victims.empty()) return ctx.reply.error("ERR No such client");
   old_form ? ctx.reply.ok() : ctx.reply.integer(static_cast<int64_t>(victims.size()));
@@ -193,7 +186,7 @@ void client_help(CommandContext& ctx) {
       "    Kill connection made from <ip:port>.",
       "KILL <option> <value> [<option> <value> [...]]",
       "    Kill connections. Options are: ID <client-id>, TYPE (normal|master|replica|pubsub),",
-      "    USER <username>, ADDR <ip:port>, LADDR <ip:port>, SKIPME (YES|NO), MAXAGE <seconds>.",
+      "    USER <username>, ADDR <ip:port>, LADDR <ip:port>, SKIPME (YES|NO).",
       "LIST [options ...]",
       "    Return information about client connections. Options:",
       "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",

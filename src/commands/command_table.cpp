@@ -73,14 +73,15 @@ std::vector<std::string> flag_names(uint32_t flags) {
 
 std::vector<std::string> acl_categories(const CommandSpec& spec) {
   std::vector<std::string> out;
+  if (!spec.subcommands.empty()) return {"@slow"};  // containers: categories live on subcommands
   std::string_view g(spec.group);
-  if (g == "generic") out.emplace_back("@keyspace");
+  if (g == "generic" || (spec.flags & kCmdCatKeyspace)) out.emplace_back("@keyspace");
   if (spec.flags & kCmdWrite) out.emplace_back("@write");
   if (spec.flags & kCmdReadonly) out.emplace_back("@read");
   if (g == "list") out.emplace_back("@list");
-  if (g == "connection") out.emplace_back("@connection");
+  if (g == "connection" || (spec.flags & kCmdCatConnection)) out.emplace_back("@connection");
   if (spec.flags & kCmdAdmin) out.emplace_back("@admin");
-  if (spec.flags & kCmdDangerous) out.emplace_back("@dangerous");
+  if (spec.flags & (kCmdAdmin | kCmdDangerous)) out.emplace_back("@dangerous");
   if (spec.flags & kCmdPubsub) out.emplace_back("@pubsub");
   out.emplace_back((spec.flags & kCmdFast) ? "@fast" : "@slow");
   if (spec.flags & kCmdBlocking) out.emplace_back("@blocking");

@@ -33,7 +33,10 @@ enum CommandFlag : uint32_t {
   kCmdAllowBusy = 1u << 12,
   kCmdSkipMonitor = 1u << 13,
   kCmdSkipSlowlog = 1u << 14,
-  kCmdDangerous = 1u << 15,  // ACL category only
+  // ACL categories that neither the group nor the flags above imply.
+  kCmdDangerous = 1u << 15,
+  kCmdCatKeyspace = 1u << 16,
+  kCmdCatConnection = 1u << 17,
 };
 
 struct CommandSpec {

@@ -32,6 +32,7 @@ void reset_client_state(CommandContext& ctx) {
   Client& c = ctx.client;
   if (c.blocked()) ctx.server.blocking.unblock(c);
   c.db = 0;
+  c.name.clear();
   c.resp = 2;
   c.reply.set_protocol(2);
   c.reply_mode = ReplyMode::On;
@@ -98,7 +99,7 @@ void hello(CommandContext& ctx) {
   if (!ctx.client.authenticated) {
     return ctx.reply.error(
         "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-        "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+        "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
         "select the RESP protocol version at the same time");
   }
   if (has_name) {
@@ -142,7 +143,7 @@ constexpr uint32_t kConn = kCmdFast | kCmdNoScript | kCmdLoading | kCmdStale;
 const CommandSpec kConnectionCommands[] = {
     {"ping", -1, kCmdFast, 0, 0, 0, ping, "connection", "1.0.0", "O(1)",
      "Returns the server's liveliness response."},
-    {"echo", 2, kCmdFast, 0, 0, 0, echo, "connection", "1.0.0", "O(1)",
+    {"echo", 2, kCmdFast | kCmdLoading | kCmdStale, 0, 0, 0, echo, "connection", "1.0.0", "O(1)",
      "Returns the given string."},
     {"quit", -1, kConn | kCmdNoAuth | kCmdAllowBusy, 0, 0, 0, quit, "connection", "1.0.0", "O(1)",
      "Closes the connection."},

@@ -59,7 +59,9 @@ std::optional<int64_t> arg_timeout_deadline(CommandContext& ctx, size_t i) {
   }
   // Redis truncates to whole milliseconds, so "0.0001" means 0: wait forever.
   long double ms = std::trunc(secs * 1000.0L);
-  if (ms < 0) {
+  // Redis converts to a 64-bit integer without a range check, so a value beyond it (inf, 1e30)
+  // wraps to a negative number there: report it the way Redis does.
+  if (ms < 0 || ms >= 9.2233720368547758e18L) {
     ctx.reply.error(err::kTimeoutNegative);
     return std::nullopt;
   }

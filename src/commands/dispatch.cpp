@@ -94,19 +94,22 @@ void dispatch(ServerState& server, Client& c, std::span<const std::string_view> 
               int64_t now_ms) {
   server.output_ready(c);
   size_t mark = c.out.size();
-  bool suppress = c.reply_mode == ReplyMode::Off || c.skip_this_reply;
+  bool was_off = c.reply_mode == ReplyMode::Off;
+  bool skip = c.skip_this_reply;
   c.skip_this_reply = false;
 
   const CommandSpec* spec = resolve(server, c, args);
   if (spec && may_run(server, c, *spec, now_ms) && open_batch(server, c, *spec, args)) {
     CommandContext ctx{server, c, c.reply, args, *spec, now_ms};
     c.last_command = spec->name;
+    server.store.keys().count_lookups(spec->flags & kCmdReadonly);
     spec->handler(ctx);
     ++server.stats.total_commands;
     if (server.blocking.has_ready()) serve_ready_keys(server, now_ms);
   }
-  bool reply_cmd = spec && std::string_view(spec->name) == "client|reply";
-  if (suppress && !reply_cmd) c.out.truncate(mark);
+  // Replies are dropped while CLIENT REPLY is OFF, unless the command turned them back on
+  // (CLIENT REPLY ON, RESET), and for the one command after CLIENT REPLY SKIP.
+  if (skip || (was_off && c.reply_mode == ReplyMode::Off)) c.out.truncate(mark);
   if (c.out.size() > mark) ++c.batch_replies;
   if (c.out.size() > mark && c.out.data()[mark] == '-') ++server.stats.total_errors;
 }

@@ -102,7 +102,7 @@ void command_info(CommandContext& ctx) {
   ctx.reply.array(ctx.argc() - 2);
   for (size_t i = 2; i < ctx.argc(); ++i) {
     const CommandSpec* s = find_full(ctx.arg(i));
-    s ? reply_info(ctx.reply, *s) : ctx.reply.null_array();
+    s ? reply_info(ctx.reply, *s) : ctx.reply.null();
   }
 }
 
@@ -198,7 +198,7 @@ void command_help(CommandContext& ctx) {
   for (const char* l : lines) ctx.reply.simple(l);
 }
 
-constexpr uint32_t kIntro = kCmdLoading | kCmdStale;
+constexpr uint32_t kIntro = kCmdLoading | kCmdStale | kCmdCatConnection;
 
 const CommandSpec kCommandSubcommands[] = {
     {"command|count", 2, kIntro, 0, 0, 0, command_count, "server", "2.8.13", "O(1)",

@@ -251,7 +251,7 @@ const CommandSpec kKeyspaceCommands[] = {
      "O(N) where N is the number of keys to check.", "Determines whether one or more keys exist."},
     {"type", 2, kRF, 1, 1, 1, type, "generic", "1.0.0", "O(1)",
      "Determines the type of value stored at a key."},
-    {"keys", 2, kCmdReadonly, 0, 0, 0, keys, "generic", "1.0.0",
+    {"keys", 2, kCmdReadonly | kCmdDangerous, 0, 0, 0, keys, "generic", "1.0.0",
      "O(N) with N being the number of keys in the database",
      "Returns all key names that match a pattern."},
     {"scan", -2, kCmdReadonly, 0, 0, 0, scan, "generic", "2.8.0",

@@ -84,6 +84,10 @@ void lrange(CommandContext& ctx) {
 }
 
 void lindex(CommandContext& ctx) {
+  // Redis looks the key up before parsing the index: a missing key answers nil either way.
+  auto len = ctx.store().lists().length(ctx.db(), ctx.arg(1), ctx.now_ms);
+  if (!len) return ctx.reply.error(len.status().message());
+  if (*len == 0) return ctx.reply.null();
   auto index = arg_int64(ctx, 2);
   if (!index) return;
   auto found = ctx.store().lists().index(ctx.db(), ctx.arg(1), *index, ctx.now_ms,
@@ -165,11 +169,11 @@ const CommandSpec kListCommands[] = {
      "Returns a range of elements from a list."},
     {"lindex", 3, kR, 1, 1, 1, lindex, "list", "1.0.0", "O(1)",
      "Returns an element from a list by its index."},
-    {"blpop", -3, kCmdWrite | kCmdBlocking, 1, -2, 1, blpop, "list", "2.0.0",
+    {"blpop", -3, kCmdWrite | kCmdNoScript | kCmdBlocking, 1, -2, 1, blpop, "list", "2.0.0",
      "O(N) where N is the number of provided keys.",
      "Removes and returns the first element in a list. Blocks until an element is available "
      "otherwise. Deletes the list if the last element was popped."},
-    {"brpop", -3, kCmdWrite | kCmdBlocking, 1, -2, 1, brpop, "list", "2.0.0",
+    {"brpop", -3, kCmdWrite | kCmdNoScript | kCmdBlocking, 1, -2, 1, brpop, "list", "2.0.0",
      "O(N) where N is the number of provided keys.",
      "Removes and returns the last element in a list. Blocks until an element is available "
      "otherwise. Deletes the list if the last element was popped."},

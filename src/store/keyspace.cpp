@@ -108,6 +108,10 @@ Status Keyspace::find_meta(uint8_t p, std::string_view key, KeyEntry& e) {
 
 Status Keyspace::find(int db, std::string_view key, int64_t now_ms, KeyEntry& e) {
   Status s = find_meta(phys(db), key, e);
+  if (s && count_lookups_) {
+    bool live = e.found && (e.meta.expire_at_ms == 0 || e.meta.expire_at_ms > now_ms);
+    ++(live ? stats_.keyspace_hits : stats_.keyspace_misses);
+  }
   if (!s || !e.found) return s;
   if (e.meta.expire_at_ms != 0 && e.meta.expire_at_ms <= now_ms) {
     s = delete_record(phys(db), e.meta_key, e.meta);

@@ -78,6 +78,8 @@ class Keyspace {
   bool reclaim_pending() const { return reclaim_pending_; }
 
   KeyspaceStats& stats() { return stats_; }
+  // Redis counts keyspace hits and misses for lookups made by read commands only.
+  void count_lookups(bool on) { count_lookups_ = on; }
   // Called with (logical db, key) whenever a key is deleted or expired by the keyspace itself.
   void set_delete_listener(std::function<void(int, std::string_view)> l) {
     on_delete_ = std::move(l);
@@ -96,6 +98,7 @@ class Keyspace {
   LmdbEnv& env_;
   std::vector<uint8_t> dbmap_;
   KeyspaceStats stats_;
+  bool count_lookups_ = false;
   bool reclaim_pending_ = true;  // until the first step finds the reclaim table empty
   std::function<void(int, std::string_view)> on_delete_;
   std::string scratch_key_, scratch_val_, scratch_exp_;

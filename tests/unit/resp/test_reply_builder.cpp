@@ -8,7 +8,9 @@ using postbox::ByteBuffer;
 using postbox::ReplyBuilder;
 
 namespace {
-std::string text(const ByteBuffer& b) { return std::string(b.view()); }
+std::string text(const ByteBuffer& b) {
+  return std::string(b.view());
+}
 }  // namespace
 
 TEST_CASE("RESP2 replies use Redis's wire forms") {

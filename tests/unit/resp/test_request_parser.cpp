@@ -10,8 +10,7 @@ using Outcome = RequestParser::Outcome;
 namespace {
 
 // Feeds `input` to a fresh parser in one piece.
-Outcome parse_all(RequestParser& p, const std::string& input,
-                  RequestParser::Limits limits = {}) {
+Outcome parse_all(RequestParser& p, const std::string& input, RequestParser::Limits limits = {}) {
   p.reset();
   return p.parse(input, limits);
 }

@@ -45,8 +45,8 @@ struct TempStore {
 
 std::vector<std::string> pop_all(Store& s, std::string_view key, ListEnd end) {
   std::vector<std::string> out;
-  REQUIRE(s.lists().pop(0, key, end, 1000000, 0, [](int64_t) {},
-                        [&](std::string_view v) { out.emplace_back(v); }));
+  REQUIRE(s.lists().pop(
+      0, key, end, 1000000, 0, [](int64_t) {}, [&](std::string_view v) { out.emplace_back(v); }));
   return out;
 }
 
@@ -93,9 +93,8 @@ TEST_CASE("a full SCAN returns every key exactly once") {
   uint64_t cursor = 0;
   int rounds = 0;
   do {
-    cursor = t.store.keys().scan(0, cursor, 7, 0, [&](std::string_view k, const KeyMeta&) {
-      seen.emplace(k);
-    });
+    cursor = t.store.keys().scan(0, cursor, 7, 0,
+                                 [&](std::string_view k, const KeyMeta&) { seen.emplace(k); });
     ++rounds;
   } while (cursor != 0);
   CHECK(seen.size() == 500);

@@ -1,0 +1,265 @@
+// Start-up configuration: redis.conf text, include, and redis-server's command line, with the
+// reasons and error layout taken from redis-server 7.0.15's FATAL CONFIG FILE ERROR output.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+
+using namespace postbox;
+
+namespace {
+
+std::string get1(const ConfigTable& t, std::string_view name) {
+  auto pairs = t.get({name});
+  REQUIRE(pairs.size() == 1);
+  return pairs[0].second;
+}
+
+// A scratch directory removed at scope exit.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "postbox-config-XXXXXX").string();
+    path = mkdtemp(tmpl.data());
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(path / name) << text;
+    return (path / name).string();
+  }
+};
+
+Status load_argv(ConfigTable& t, std::vector<std::string> args) {
+  args.insert(args.begin(), "postbox-server");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  return t.load_args(static_cast<int>(argv.size()), argv.data());
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- config files
+
+TEST_CASE("config text ignores comments, blank lines and surrounding whitespace") {
+  Config c;
+  ConfigTable t(c);
+  REQUIRE(
+      t.load_text("# a comment\n\n   port   7001  \r\n\t# indented comment\nHZ 20\n", "x").is_ok());
+  CHECK(c.port == 7001);
+  CHECK(c.hz == 20);
+}
+
+TEST_CASE("config values may be quoted with Redis's escapes") {
+  Config c;
+  ConfigTable t(c);
+  REQUIRE(t.load_text("requirepass \"a b\\x41\\n\"\nlogfile 'it\\'s.log'\n", "x").is_ok());
+  CHECK(c.requirepass == "a bA\n");
+  CHECK(c.logfile == "it's.log");
+}
+
+TEST_CASE("a config error names the file, the line, the text and the reason") {
+  Config c;
+  ConfigTable t(c);
+  Status s = t.load_text("hz 10\n\nport abc\n", "/etc/postbox.conf");
+  CHECK(s.message() ==
+        "*** FATAL CONFIG FILE ERROR (Postbox) ***\n"
+        "Reading the configuration file '/etc/postbox.conf', at line 3\n"
+        ">>> 'port abc'\n"
+        "argument couldn't be parsed into an integer");
+}
+
+TEST_CASE("config errors use Redis's reasons for bad lines") {
+  struct Case {
+    std::string_view line, reason;
+  };
+  for (Case k : {Case{"nosuch 1", "Bad directive or wrong number of arguments"},
+                 Case{"port 1 2", "wrong number of arguments"},
+                 Case{"port \"abc", "Unbalanced quotes in configuration line"},
+                 Case{"hz 'abc'x", "Unbalanced quotes in configuration line"},
+                 Case{"maxmemory 1x", "argument must be a memory value"},
+                 Case{"dbfilename a/b", "dbfilename can't be a path, just a filename"},
+                 Case{"unixsocketperm 1777", "argument must be between 0 and 777 inclusive"},
+                 Case{"unixsocketperm 0x1", "argument couldn't be parsed as an octal number"},
+                 Case{"replicaof a", "wrong number of arguments"},
+                 Case{"sentinel foo", "sentinel directive while not in sentinel mode"}}) {
+    CAPTURE(k.line);
+    Config c;
+    ConfigTable t(c);
+    Status s = t.load_text(k.line, "f");
+    REQUIRE_FALSE(s.is_ok());
+    CHECK(s.message().ends_with("\n" + std::string(k.reason)));
+  }
+}
+
+TEST_CASE("a config file may set immutable directives") {
+  Config c;
+  ConfigTable t(c);
+  REQUIRE(t.load_text("databases 4\ntcp-backlog 128\nlmdb-map-size 64mb\n", "x").is_ok());
+  CHECK(c.databases == 4);
+  CHECK(c.tcp_backlog == 128);
+  CHECK(c.lmdb_map_size == 64 << 20);
+}
+
+TEST_CASE("restricted directives accept only their default and say why") {
+  Config c;
+  ConfigTable t(c);
+  CHECK(t.load_text("daemonize no\nreplicaof no one\ncluster-enabled no\n", "x").is_ok());
+  Status s = t.load_text("daemonize yes", "x");
+  CHECK(
+      s.message().ends_with("\nPostbox does not daemonize; run it in the foreground under a "
+                            "supervisor (only 'no' is accepted)"));
+  CHECK(
+      t.load_text("replicaof 10.0.0.1 6379", "x")
+          .message()
+          .ends_with("replication is not supported by Postbox (only an empty value is accepted)"));
+  CHECK_FALSE(t.load_text("tls-port 6380", "x").is_ok());
+  CHECK(get1(t, "daemonize") == "no");
+}
+
+TEST_CASE("Redis directives Postbox cannot honour are refused, not ignored") {
+  for (std::string_view line : {"rename-command FLUSHALL \"\"", "user default on >pw ~* +@all",
+                                "loadmodule /x.so", "mymodule.option 1"}) {
+    CAPTURE(line);
+    Config c;
+    ConfigTable t(c);
+    CHECK_FALSE(t.load_text(line, "x").is_ok());
+  }
+}
+
+TEST_CASE("directives Redis 7.0 accepts and ignores are accepted") {
+  Config c;
+  ConfigTable t(c);
+  CHECK(t.load_text("list-max-ziplist-entries 512\nlist-max-ziplist-value 64\n"
+                    "lua-replicate-commands yes\n",
+                    "x")
+            .is_ok());
+}
+
+TEST_CASE("a later line overrides an earlier one, and aliases set the same value") {
+  Config c;
+  ConfigTable t(c);
+  REQUIRE(t.load_text("port 7000\nport 7001\nhash-max-ziplist-entries 9\n", "x").is_ok());
+  CHECK(c.port == 7001);
+  CHECK(get1(t, "hash-max-listpack-entries") == "9");
+}
+
+TEST_CASE("save lines in a config add up, the first replacing the default") {
+  Config c;
+  ConfigTable t(c);
+  REQUIRE(t.load_text("save 900 1\nsave 300 10\n", "x").is_ok());
+  CHECK(get1(t, "save") == "900 1 300 10");
+  REQUIRE(t.load_text("save \"\"\nsave 60 5\n", "x").is_ok());
+  CHECK(get1(t, "save") == "60 5");
+}
+
+TEST_CASE("a list directive given as one quoted word is split like a config line") {
+  Config c;
+  ConfigTable t(c);
+  REQUIRE(t.load_text("bind \"10.0.0.1 10.0.0.2\"\n"
+                      "client-output-buffer-limit \"pubsub 1 2 3\"\n",
+                      "x")
+              .is_ok());
+  CHECK(c.bind == std::vector<std::string>{"10.0.0.1", "10.0.0.2"});
+  CHECK(c.obl_pubsub.hard_bytes == 1);
+  REQUIRE(t.load_text("bind \"\"", "x").is_ok());
+  CHECK(c.bind.empty());
+}
+
+TEST_CASE("include reads another file, and globs include every match in order") {
+  TempDir dir;
+  dir.write("a.conf", "port 7100\n");
+  dir.write("b.conf", "port 7200\nhz 30\n");
+  Config c;
+  ConfigTable t(c);
+  std::string inc = dir.path.string();
+  REQUIRE(t.load_text("include " + inc + "/a.conf\n", "main").is_ok());
+  CHECK(c.port == 7100);
+  REQUIRE(t.load_text("include " + inc + "/*.conf\n", "main").is_ok());
+  CHECK(c.port == 7200);
+  CHECK(c.hz == 30);
+  CHECK(t.load_text("include " + inc + "/none*.conf\n", "main").is_ok());
+}
+
+TEST_CASE("an error inside an included file names that file") {
+  TempDir dir;
+  std::string bad = dir.write("bad.conf", "hz 10\nhz x\n");
+  Config c;
+  ConfigTable t(c);
+  Status s = t.load_text("include " + bad + "\n", "main");
+  CHECK(s.message().find("Reading the configuration file '" + bad + "', at line 2") !=
+        std::string::npos);
+  s = t.load_text("include " + dir.path.string() + "/missing.conf\n", "main");
+  CHECK(s.message().find("can't open config file") != std::string::npos);
+  CHECK(s.message().find("'main', at line 1") != std::string::npos);
+}
+
+TEST_CASE("a file that includes itself is stopped with an error") {
+  TempDir dir;
+  std::string self = (dir.path / "self.conf").string();
+  dir.write("self.conf", "include " + self + "\n");
+  Config c;
+  ConfigTable t(c);
+  Status s = t.load_text("include " + self, "main");
+  CHECK(s.message().find("include nesting is too deep") != std::string::npos);
+}
+
+// ---------------------------------------------------------------- command line
+
+TEST_CASE("command-line directives apply after the config file") {
+  TempDir dir;
+  std::string file = dir.write("p.conf", "port 7000\nhz 20\n");
+  Config c;
+  ConfigTable t(c);
+  REQUIRE(load_argv(t, {file, "--port", "7001", "--requirepass", "a b"}).is_ok());
+  CHECK(c.port == 7001);
+  CHECK(c.hz == 20);
+  CHECK(c.requirepass == "a b");
+  CHECK(c.config_file == file);
+}
+
+TEST_CASE("a bare --save means no save points, wherever it appears") {
+  Config a, b;
+  ConfigTable ta(a), tb(b);
+  REQUIRE(load_argv(ta, {"--port", "7000", "--save"}).is_ok());
+  CHECK(get1(ta, "save") == "");
+  REQUIRE(load_argv(tb, {"--save", "--port", "7001"}).is_ok());
+  CHECK(get1(tb, "save") == "");
+  CHECK(b.port == 7001);
+}
+
+TEST_CASE("a command-line option takes every following word as its values") {
+  Config c;
+  ConfigTable t(c);
+  REQUIRE(load_argv(t, {"--bind", "127.0.0.1", "::1", "--port 7002"}).is_ok());
+  CHECK(c.bind == std::vector<std::string>{"127.0.0.1", "::1"});
+  CHECK(c.port == 7002);
+}
+
+TEST_CASE("command-line errors show the option as redis-server quotes it") {
+  Config c;
+  ConfigTable t(c);
+  Status s = load_argv(t, {"--port", "abc"});
+  CHECK(s.message() ==
+        "*** FATAL CONFIG FILE ERROR (Postbox) ***\n"
+        "Reading the command line options, at line 1\n"
+        ">>> 'port \"abc\"'\n"
+        "argument couldn't be parsed into an integer");
+  CHECK(load_argv(t, {"--port"}).message().ends_with("wrong number of arguments"));
+  CHECK(load_argv(t, {"--port=7000"})
+            .message()
+            .ends_with("Bad directive or wrong number of arguments"));
+}
+
+TEST_CASE("a missing config file is reported with its absolute path") {
+  Config c;
+  ConfigTable t(c);
+  Status s = load_argv(t, {"no-such-postbox.conf"});
+  std::string abs = (std::filesystem::current_path() / "no-such-postbox.conf").string();
+  CHECK(s.message() ==
+        "Fatal error, can't open config file '" + abs + "': No such file or directory");
+}
