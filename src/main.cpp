@@ -4,13 +4,28 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <string_view>
 
+#include "commands/server_info.h"
 #include "config/config.h"
 #include "net/server.h"
 #include "util/log.h"
 
 int main(int argc, char** argv) {
   using namespace postbox;
+  if (argc == 2 &&
+      (std::string_view(argv[1]) == "-v" || std::string_view(argv[1]) == "--version")) {
+    std::printf("Postbox server v=%s (speaks Redis %s)\n", kPostboxVersion, kRedisCompatVersion);
+    return 0;
+  }
+  if (argc == 2 && (std::string_view(argv[1]) == "-h" || std::string_view(argv[1]) == "--help")) {
+    std::printf(
+        "Usage: postbox-server [/path/to/postbox.conf] [--directive value ...]\n"
+        "       postbox-server -v | --version\n"
+        "Directives are those of conf/postbox.conf (redis.conf syntax); command-line ones\n"
+        "override the file, e.g. postbox-server --port 7000 --appendfsync everysec\n");
+    return 0;
+  }
   Config config;
   ConfigTable table(config);
   Status s = table.load_args(argc, argv);

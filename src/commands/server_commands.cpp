@@ -27,9 +27,6 @@ void config_get(CommandContext& ctx) {
 }
 
 void config_set(CommandContext& ctx) {
-  if (ctx.argc() % 2 != 0) {
-    return ctx.reply.error("ERR wrong number of arguments for 'config|set' command");
-  }
   std::vector<std::string_view> pairs(ctx.args.begin() + 2, ctx.args.end());
   Status s = ctx.server.config_table.set(pairs);
   if (ctx.failed(s)) return;

@@ -5,6 +5,8 @@
 // the documented defaults all read that one table. Directives Redis has but Postbox gives no
 // meaning to are accepted, validated with Redis's rules, kept as text and returned by CONFIG GET,
 // so redis.conf files and tools that poke at them keep working; they carry the `noop` flag.
+//
+// src/config includes nothing of ours but util/; the server reaches it only through this header.
 #pragma once
 
 #include <cstdint>
@@ -51,10 +53,6 @@ struct Config {
   int64_t slowlog_log_slower_than = 10000;
   int64_t slowlog_max_len = 128;
 };
-
-namespace config_detail {
-struct Directive;
-}
 
 // What the table says about one directive, for README generation and tests.
 struct DirectiveInfo {

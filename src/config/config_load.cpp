@@ -148,8 +148,9 @@ bool is_deprecated(const Args& argv) {
 // security or behaviour, so silently dropping it would start a server unlike the one asked for.
 std::string unsupported_reason(const Args& argv) {
   std::string_view name = argv[0];
-  if (name == "rename-command" && argv.size() == 3)
+  if (name == "rename-command" && argv.size() == 3) {
     return "rename-command is not supported by Postbox";
+  }
   if (name == "user" && argv.size() >= 2) {
     return "ACL users are not supported by Postbox; use requirepass";
   }

@@ -1,6 +1,7 @@
 #include "net/server.h"
 
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 
 #include <chrono>
@@ -168,6 +169,7 @@ bool Server::start(const std::string& executable) {
   state_.shutdown = [this](ShutdownMode m) { begin_shutdown(m); };
   store_.keys().set_delete_listener([](int, std::string_view) {});
   table_.set_apply_hook([this](std::string_view name) { return apply_config(name); });
+  raise_file_limit();
   if (!listen_all()) return false;
 
   uv_prepare_init(loop_, &prepare_);
@@ -534,6 +536,24 @@ void Server::cron() {
   update_idle_handle();
 }
 
+// Like Redis: room for maxclients sockets plus the server's own descriptors, if the hard
+// limit allows; otherwise maxclients is what the limit allows.
+void Server::raise_file_limit() {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  rlim_t want = static_cast<rlim_t>(config_.maxclients) + 32;
+  if (rl.rlim_cur >= want) return;
+  rlim_t target = std::min(want, rl.rlim_max);
+  rl.rlim_cur = target;
+  if (setrlimit(RLIMIT_NOFILE, &rl) == 0 && target < want) {
+    config_.maxclients = static_cast<int>(target - 32);
+    log_at(LogSeverity::Warning,
+           "You requested maxclients of {} requiring at least {} max file descriptors; "
+           "maxclients lowered to {}.",
+           want - 32, want, config_.maxclients);
+  }
+}
+
 void Server::schedule_sync() {
   if (sync_running_) return;
   sync_running_ = true;
@@ -546,6 +566,11 @@ Status Server::apply_config(std::string_view name) {
     fsync_mode_changed_ = true;  // LMDB flags change only between transactions
   } else if (name == "loglevel" || name == "logfile") {
     log_configure(static_cast<LogSeverity>(config_.loglevel), config_.logfile);
+  } else if (name == "hz") {
+    uint64_t period = static_cast<uint64_t>(1000 / std::max(1, config_.hz));
+    uv_timer_start(&cron_, ServerCallbacks::on_cron, period, period);
+  } else if (name == "maxclients") {
+    raise_file_limit();
   } else if (name == "port" || name == "bind") {
     return Status::error("ERR changing '" + std::string(name) +
                          "' at runtime is not supported by Postbox: restart with the new value");

@@ -51,6 +51,7 @@ class Server {
   void finish_shutdown();
   Status apply_config(std::string_view name);
   void schedule_sync();
+  void raise_file_limit();
   void update_idle_handle();
 
   Config& config_;

@@ -67,6 +67,16 @@ TEST_SUITE("connection") {
     CHECK(c.closed_within(2000ms));
   }
 
+  TEST_CASE("Commands pipelined after QUIT are not executed") {
+    Server server;
+    Client c = server.client();
+    c.send({"QUIT"});
+    c.send({"RPUSH", "q", "never"});
+    CHECK(c.read() == status("OK"));
+    CHECK(c.closed_within(2000ms));
+    CHECK(server.client().cmd({"LLEN", "q"}) == integer(0));
+  }
+
   TEST_CASE("A stock hiredis client can push and read back a list") {
     Server server;
     redisContext* ctx = redisConnect("127.0.0.1", server.port());

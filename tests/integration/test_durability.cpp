@@ -14,15 +14,17 @@ using namespace postbox::it;
 
 namespace {
 
-// Pipelines RPUSH r <i> / LPUSH l <i> pairs until the connection dies, counting the pushes the
-// server acknowledged. A reply is an acknowledgement only if it is the expected new length.
+// Pipelines RPUSH r<round> <i> / LPUSH l<round> <i> pairs until the connection dies, counting
+// the pairs the server acknowledged. A reply is an acknowledgement only if it is the expected new
+// length.
 struct Pusher {
   std::atomic<long long> acked{0};
   std::atomic<bool> out_of_order{false};
   std::atomic<bool> stop{false};
+  std::string r, l;
   std::thread thread;
 
-  explicit Pusher(int port) {
+  Pusher(int port, std::string round) : r("r" + round), l("l" + round) {
     thread = std::thread([this, port] { run(port); });
   }
   ~Pusher() {
@@ -38,8 +40,8 @@ struct Pusher {
       long long read = 0;
       while (!stop) {
         for (long long i = sent; i < sent + batch; ++i) {
-          c.send({"RPUSH", "r", std::to_string(i)});
-          c.send({"LPUSH", "l", std::to_string(i)});
+          c.send({"RPUSH", r, std::to_string(i)});
+          c.send({"LPUSH", l, std::to_string(i)});
         }
         c.flush();
         sent += batch;
@@ -70,19 +72,25 @@ void check_prefix(Client& c, const std::string& key, long long acked, bool rever
   CHECK(mismatches == 0);
 }
 
+// Three rounds of pushing and killing; each round's lists must also survive the later crashes.
 void acknowledged_pushes_survive_kill9(const std::string& fsync_mode) {
   Server server({"--appendfsync", fsync_mode});
-  Pusher pusher(server.port());
-  REQUIRE(eventually([&] { return pusher.acked >= 3000; }, 20000ms));
-  std::this_thread::sleep_for(30ms);
-  server.kill9();
-  pusher.thread.join();
-  long long acked = pusher.acked;
-  CHECK_FALSE(pusher.out_of_order);
-  server.start();
+  std::vector<long long> acked;
+  for (int round = 0; round < 3; ++round) {
+    Pusher pusher(server.port(), std::to_string(round));
+    REQUIRE(eventually([&] { return pusher.acked >= 2000; }, 20000ms));
+    std::this_thread::sleep_for(std::chrono::milliseconds(7 + 11 * round));
+    server.kill9();
+    pusher.thread.join();
+    CHECK_FALSE(pusher.out_of_order);
+    acked.push_back(pusher.acked);
+    server.start();
+  }
   Client c = server.client();
-  check_prefix(c, "r", acked, false);
-  check_prefix(c, "l", acked, true);
+  for (int round = 0; round < 3; ++round) {
+    check_prefix(c, "r" + std::to_string(round), acked[round], false);
+    check_prefix(c, "l" + std::to_string(round), acked[round], true);
+  }
 }
 
 void crash_and_restart(Server& server) {

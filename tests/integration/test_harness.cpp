@@ -11,7 +11,9 @@ using namespace std::literals;
 
 namespace {
 
-std::string fmt_index(int i) { return fmt::format("{:06d}", i); }
+std::string fmt_index(int i) {
+  return fmt::format("{:06d}", i);
+}
 
 // Feeds `bytes` one byte at a time and collects every complete reply.
 std::vector<Reply> read_all(std::string_view bytes) {
@@ -35,8 +37,9 @@ std::string reprs(const std::vector<Reply>& replies) {
 
 TEST_SUITE("harness") {
   TEST_CASE("The reply reader decodes every RESP2 type, fed one byte at a time") {
-    auto got = read_all("+OK\r\n-ERR bad\r\n:-42\r\n$3\r\na\0b\r\n$0\r\n\r\n$-1\r\n*-1\r\n*0\r\n"
-                        "*2\r\n*1\r\n:1\r\n$1\r\nx\r\n"sv);
+    auto got = read_all(
+        "+OK\r\n-ERR bad\r\n:-42\r\n$3\r\na\0b\r\n$0\r\n\r\n$-1\r\n*-1\r\n*0\r\n"
+        "*2\r\n*1\r\n:1\r\n$1\r\nx\r\n"sv);
     CHECK(reprs(got) ==
           "+OK\n-ERR bad\n:-42\n\"a\\x00b\"\n\"\"\nnil\nnil-array\n[]\n[[:1], \"x\"]\n");
   }
@@ -46,17 +49,18 @@ TEST_SUITE("harness") {
         "_\r\n,3.14\r\n#t\r\n#f\r\n(12345678901234567890\r\n=8\r\ntxt:hi\nx\r\n"
         "%2\r\n$1\r\nk\r\n:1\r\n$2\r\nk2\r\n~1\r\n:2\r\n~2\r\n:1\r\n:2\r\n>2\r\n$3\r\nmsg\r\n:7\r\n"
         "!9\r\nERR bulky\r\n|1\r\n$1\r\na\r\n:1\r\n"sv);
-    CHECK(reprs(got) ==
-          "null\n,3.14\n#t\n#f\n(12345678901234567890\n=txt:\"hi\\nx\"\n"
-          "{\"k\" => :1, \"k2\" => ~{:2}}\n~{:1, :2}\n>[\"msg\", :7]\n-ERR bulky\n|{\"a\" => :1}\n");
+    CHECK(
+        reprs(got) ==
+        "null\n,3.14\n#t\n#f\n(12345678901234567890\n=txt:\"hi\\nx\"\n"
+        "{\"k\" => :1, \"k2\" => ~{:2}}\n~{:1, :2}\n>[\"msg\", :7]\n-ERR bulky\n|{\"a\" => :1}\n");
     REQUIRE(got.size() == 11);
     CHECK(got[6].field("k2")->type == ReplyType::Set);
     CHECK(got[5].format == "txt");
   }
 
   TEST_CASE("The reply reader rejects malformed replies") {
-    for (std::string_view bad : {"?x\r\n"sv, ":12a\r\n"sv, "$2\r\nabc\r\n"sv, "*-2\r\n"sv,
-                                 "#x\r\n"sv, "\r\n"sv}) {
+    for (std::string_view bad :
+         {"?x\r\n"sv, ":12a\r\n"sv, "$2\r\nabc\r\n"sv, "*-2\r\n"sv, "#x\r\n"sv, "\r\n"sv}) {
       ReplyReader reader;
       reader.feed(bad);
       CHECK_THROWS_AS(reader.next(), std::runtime_error);

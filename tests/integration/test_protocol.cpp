@@ -149,12 +149,15 @@ TEST_SUITE("protocol") {
                          "-ERR Protocol error: too big mbulk count string\r\n");
   }
 
-  TEST_CASE("Commands pipelined before a protocol error are answered first") {
+  TEST_CASE("Commands before a protocol error are answered, commands after it never run") {
     Server server;
-    RawResult got = raw_exchange(server.port(), "PING\r\n*1\r\n$4\r\nPING\r\n*x\r\nPING\r\n");
+    RawResult got =
+        raw_exchange(server.port(), "PING\r\n*1\r\n$4\r\nPING\r\n*x\r\nRPUSH q lost\r\n");
     CHECK(bulk(got.data).repr() ==
           bulk("+PONG\r\n+PONG\r\n-ERR Protocol error: invalid multibulk length\r\n").repr());
     CHECK(got.closed);
+    Client c = server.client();
+    CHECK(c.cmd({"LLEN", "q"}) == integer(0));
   }
 
   TEST_CASE("A protocol error closes only the offending connection") {

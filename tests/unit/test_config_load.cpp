@@ -222,6 +222,18 @@ TEST_CASE("command-line directives apply after the config file") {
   CHECK(c.config_file == file);
 }
 
+TEST_CASE("a command-line option can undo a restricted value set by the file") {
+  // Debian's redis.conf says `daemonize yes` and its unit file adds `--daemonize no`.
+  TempDir dir;
+  std::string file = dir.write("debian.conf", "daemonize yes\nport 7000\n");
+  Config a, b;
+  ConfigTable fixed(a), broken(b);
+  CHECK(load_argv(fixed, {file, "--daemonize", "no"}).is_ok());
+  Status s = load_argv(broken, {file});
+  CHECK(s.message().find("'" + file + "', at line 1\n>>> 'daemonize yes'\n") != std::string::npos);
+  CHECK(get1(broken, "daemonize") == "no");
+}
+
 TEST_CASE("a bare --save means no save points, wherever it appears") {
   Config a, b;
   ConfigTable ta(a), tb(b);
