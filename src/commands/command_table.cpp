@@ -16,6 +16,10 @@ CommandTable::CommandTable() {
   register_introspection_commands(*this);
   register_keyspace_commands(*this);
   register_list_commands(*this);
+  register_list_edit_commands(*this);
+  register_list_move_commands(*this);
+  register_pubsub_commands(*this);
+  register_tx_commands(*this);
 }
 
 void CommandTable::add(std::span<const CommandSpec> specs) {

@@ -37,6 +37,7 @@ enum CommandFlag : uint32_t {
   kCmdDangerous = 1u << 15,
   kCmdCatKeyspace = 1u << 16,
   kCmdCatConnection = 1u << 17,
+  kCmdSubscribedOk = 1u << 18,  // allowed in RESP2 subscribed mode
 };
 
 struct CommandSpec {
@@ -76,6 +77,10 @@ void register_server_commands(CommandTable& t);
 void register_introspection_commands(CommandTable& t);
 void register_keyspace_commands(CommandTable& t);
 void register_list_commands(CommandTable& t);
+void register_list_edit_commands(CommandTable& t);
+void register_list_move_commands(CommandTable& t);
+void register_pubsub_commands(CommandTable& t);
+void register_tx_commands(CommandTable& t);
 
 // ACL categories Redis would show for a command, derived from its group and flags.
 std::vector<std::string> acl_categories(const CommandSpec& spec);

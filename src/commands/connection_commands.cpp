@@ -14,6 +14,13 @@ void ping(CommandContext& ctx) {
   if (ctx.argc() > 2) {
     return ctx.reply.error("ERR wrong number of arguments for 'ping' command");
   }
+  if (ctx.client.subscriptions > 0 && ctx.client.resp == 2) {
+    // Subscribed RESP2 clients can only read arrays, so PING answers in that shape.
+    ctx.reply.array(2);
+    ctx.reply.bulk("pong");
+    ctx.reply.bulk(ctx.argc() == 2 ? ctx.arg(1) : "");
+    return;
+  }
   if (ctx.argc() == 2) return ctx.reply.bulk(ctx.arg(1));
   ctx.reply.simple("PONG");
 }
@@ -31,6 +38,10 @@ void quit(CommandContext& ctx) {
 void reset_client_state(CommandContext& ctx) {
   Client& c = ctx.client;
   if (c.blocked()) ctx.server.blocking.unblock(c);
+  ctx.server.pubsub.remove_client(c);
+  ctx.server.watches.unwatch_all(c);
+  c.in_multi = c.multi_aborted = c.watch_dirty = false;
+  c.queued.clear();
   c.db = 0;
   c.name.clear();
   c.resp = 2;
@@ -141,13 +152,13 @@ void select(CommandContext& ctx) {
 constexpr uint32_t kConn = kCmdFast | kCmdNoScript | kCmdLoading | kCmdStale;
 
 const CommandSpec kConnectionCommands[] = {
-    {"ping", -1, kCmdFast, 0, 0, 0, ping, "connection", "1.0.0", "O(1)",
+    {"ping", -1, kCmdFast | kCmdSubscribedOk, 0, 0, 0, ping, "connection", "1.0.0", "O(1)",
      "Returns the server's liveliness response."},
     {"echo", 2, kCmdFast | kCmdLoading | kCmdStale, 0, 0, 0, echo, "connection", "1.0.0", "O(1)",
      "Returns the given string."},
-    {"quit", -1, kConn | kCmdNoAuth | kCmdAllowBusy, 0, 0, 0, quit, "connection", "1.0.0", "O(1)",
+    {"quit", -1, kConn | kCmdNoAuth | kCmdAllowBusy | kCmdSubscribedOk, 0, 0, 0, quit, "connection", "1.0.0", "O(1)",
      "Closes the connection."},
-    {"reset", 1, kConn | kCmdNoAuth | kCmdAllowBusy, 0, 0, 0, reset, "connection", "6.2.0", "O(1)",
+    {"reset", 1, kConn | kCmdNoAuth | kCmdAllowBusy | kCmdSubscribedOk, 0, 0, 0, reset, "connection", "6.2.0", "O(1)",
      "Resets the connection."},
     {"auth", -2, kConn | kCmdNoAuth | kCmdAllowBusy, 0, 0, 0, auth, "connection", "1.0.0",
      "O(N) where N is the number of passwords defined for the user",

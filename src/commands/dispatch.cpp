@@ -60,6 +60,13 @@ bool may_run(ServerState& server, Client& c, const CommandSpec& spec, int64_t no
     c.reply.error(err::kNoAuth);
     return false;
   }
+  if (c.subscriptions > 0 && c.resp == 2 && !(spec.flags & kCmdSubscribedOk)) {
+    c.reply.error(fmt::format(
+        "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
+        "are allowed in this context",
+        spec.name));
+    return false;
+  }
   if ((spec.flags & kCmdWrite) && now_ms < server.writes_blocked_until_ms) {
     c.reply.error("ERR the disk refused the last write (" + server.last_write_error +
                   "); writes are refused until it succeeds again, reads keep working");

@@ -114,11 +114,12 @@ void stats_section(ServerState& s, std::string& o) {
       "instantaneous_ops_per_sec:{:.0f}\r\ntotal_net_input_bytes:{}\r\n"
       "total_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\n"
       "expired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\nevicted_keys:0\r\n"
-      "keyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\n"
+      "keyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\n"
       "total_error_replies:{}\r\ntotal_reads_processed:0\r\ntotal_writes_processed:0\r\n\r\n",
       s.stats.total_connections, s.stats.total_commands, s.stats.ops_per_sec,
       s.stats.net_input_bytes, s.stats.net_output_bytes, s.stats.rejected_connections,
-      k.expired_keys, k.keyspace_hits, k.keyspace_misses, s.stats.total_errors);
+      k.expired_keys, k.keyspace_hits, k.keyspace_misses, s.pubsub.channel_count(),
+      s.pubsub.pattern_count(), s.stats.total_errors);
 }
 
 void replication_section(std::string& o) {

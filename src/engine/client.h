@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,18 @@ struct Client {
 
   BlockState block;
   bool blocked() const { return block.kind != BlockState::Kind::None; }
+
+  // MULTI/EXEC state.
+  bool in_multi = false;
+  bool multi_aborted = false;  // a command failed to queue: EXEC answers EXECABORT
+  bool watch_dirty = false;    // a WATCHed key changed: EXEC answers a null array
+  bool in_exec = false;        // running queued commands: blocking commands must not block
+  std::vector<std::vector<std::string>> queued;
+  std::vector<std::pair<int, std::string>> watched;  // (db, key)
+
+  // Channels plus patterns this client is subscribed to (maintained by the pub/sub registry).
+  // Non-zero puts a RESP2 client in subscribed mode.
+  size_t subscriptions = 0;
 
   Client() = default;
   Client(const Client&) = delete;

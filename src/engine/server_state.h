@@ -11,6 +11,8 @@
 #include "config/config.h"
 #include "engine/blocking.h"
 #include "engine/client.h"
+#include "engine/pubsub.h"
+#include "engine/watch.h"
 #include "store/store.h"
 
 namespace postbox {
@@ -38,6 +40,8 @@ struct ServerState {
   ConfigTable& config_table;
   Store& store;
   BlockingRegistry blocking;
+  PubSubRegistry pubsub;
+  WatchRegistry watches;
   ServerStats stats;
   int64_t start_ms = 0;
   std::string run_id;

@@ -167,7 +167,13 @@ bool Server::start(const std::string& executable) {
   state_.output_ready = [this](Client& c) { join_batch(c); };
   state_.commit_batch = [this]() { return commit_and_settle(); };
   state_.shutdown = [this](ShutdownMode m) { begin_shutdown(m); };
-  store_.keys().set_delete_listener([](int, std::string_view) {});
+  store_.keys().set_modify_listener([this](int db, std::string_view key, bool whole_db) {
+    if (whole_db) {
+      state_.watches.touch_db(db);
+    } else {
+      state_.watches.touch(db, key);
+    }
+  });
   table_.set_apply_hook([this](std::string_view name) { return apply_config(name); });
   raise_file_limit();
   if (!listen_all()) return false;
@@ -413,7 +419,8 @@ void Server::end_batch() {
 }
 
 void Server::check_output_limits(Connection* conn, int64_t now_ms) {
-  const OutputBufferLimit& lim = config_.obl_normal;
+  const OutputBufferLimit& lim =
+      conn->client.subscriptions > 0 ? config_.obl_pubsub : config_.obl_normal;
   size_t size = conn->client.out.size() + conn->inflight.size();
   bool over_hard = lim.hard_bytes && size > lim.hard_bytes;
   bool over_soft = lim.soft_bytes && size > lim.soft_bytes;
@@ -478,6 +485,8 @@ void Server::close_connection(Connection* conn) {
   conn->closed = true;
   Client& c = conn->client;
   if (c.blocked()) state_.blocking.unblock(c);
+  state_.pubsub.remove_client(c);
+  state_.watches.unwatch_all(c);
   if (c.id) state_.clients.erase(c.id);
   if (conn->open_handles == 2) {
     uv_timer_stop(&conn->block_timer);

@@ -107,6 +107,7 @@ Status Keyspace::find_meta(uint8_t p, std::string_view key, KeyEntry& e) {
 }
 
 Status Keyspace::find(int db, std::string_view key, int64_t now_ms, KeyEntry& e) {
+  e.db = db;
   Status s = find_meta(phys(db), key, e);
   if (s && count_lookups_) {
     bool live = e.found && (e.meta.expire_at_ms == 0 || e.meta.expire_at_ms > now_ms);
@@ -118,6 +119,7 @@ Status Keyspace::find(int db, std::string_view key, int64_t now_ms, KeyEntry& e)
     if (!s) return s;
     ++stats_.expired_keys;
     if (on_delete_) on_delete_(db, key);
+    modified(db, key);
     e.found = false;
   }
   return Status::ok();
@@ -136,6 +138,7 @@ Status Keyspace::create(int db, std::string_view key, KeyType type, KeyEntry& e)
   e.meta = KeyMeta{};
   e.meta.type = type;
   e.meta.id = id;
+  e.db = db;
   if (key.size() > kShortKeyMax) e.long_key.assign(key);
   e.found = true;
   Status s = update(e);
@@ -149,12 +152,14 @@ Status Keyspace::update(const KeyEntry& e) {
   env_.charge(e.meta_key.size() + scratch_val_.size() + 4096);
   int rc = mdb_put(env_.txn(), env_.meta_dbi(), &k, &v, 0);
   if (rc) return LmdbEnv::lmdb_error(rc, "writing key");
+  modified(e.db, e.user_key());
   return Status::ok();
 }
 
 Status Keyspace::remove(int db, KeyEntry& e) {
   Status s = delete_record(phys(db), e.meta_key, e.meta);
   e.found = false;
+  if (s) modified(db, e.user_key());
   return s;
 }
 
@@ -266,9 +271,11 @@ Status Keyspace::rename(int src_db, KeyEntry& src, int dst_db, std::string_view 
   Status s = add_counter('n', phys(src_db), -1);
   if (!s) return s;
   src.found = false;
+  modified(src_db, src.user_key());
   s = find_meta(phys(dst_db), dst_key, dst);  // positions dst.meta_key (and seq for long keys)
   if (!s) return s;
   dst.meta = m;
+  dst.db = dst_db;
   dst.meta.expire_at_ms = 0;
   dst.found = true;
   if (dst_key.size() > kShortKeyMax) dst.long_key.assign(dst_key);
@@ -334,6 +341,7 @@ Status Keyspace::flushdb(int db) {
   }
   Status s = add_counter('n', p, -static_cast<int64_t>(counter('n', p)));
   if (!s) return s;
+  if (on_modify_) on_modify_(db, {}, true);
   return add_counter('x', p, -static_cast<int64_t>(counter('x', p)));
 }
 
@@ -347,6 +355,10 @@ Status Keyspace::flushall() {
 
 Status Keyspace::swapdb(int a, int b) {
   std::swap(dbmap_[static_cast<size_t>(a)], dbmap_[static_cast<size_t>(b)]);
+  if (on_modify_) {
+    on_modify_(a, {}, true);
+    on_modify_(b, {}, true);
+  }
   return put_dbmap();
 }
 
@@ -432,6 +444,7 @@ size_t Keyspace::expire_step(int64_t now_ms, size_t budget, bool& more) {
     ++done;
     int db = logical(p);
     if (on_delete_ && db >= 0) on_delete_(db, user);
+    if (db >= 0) modified(db, user);
   }
   more = true;
   return done;

@@ -27,9 +27,15 @@ namespace postbox {
 // A found (or about to be created) key: where its meta record lives and what it says.
 struct KeyEntry {
   bool found = false;
+  int db = 0;  // logical db it was looked up in
   KeyMeta meta;
   std::string meta_key;  // LMDB key in the meta table
   std::string long_key;  // the full user key when it is longer than kShortKeyMax
+
+  std::string_view user_key() const {
+    return long_key.empty() ? std::string_view(meta_key).substr(kMetaKeyHeader)
+                            : std::string_view(long_key);
+  }
 };
 
 struct KeyspaceStats {
@@ -84,6 +90,11 @@ class Keyspace {
   void set_delete_listener(std::function<void(int, std::string_view)> l) {
     on_delete_ = std::move(l);
   }
+  // Called with (logical db, key) for every change to a key, and with (db, {}) plus
+  // whole_db=true when a whole db changes (FLUSHDB, SWAPDB): WATCH builds on it.
+  void set_modify_listener(std::function<void(int, std::string_view, bool whole_db)> l) {
+    on_modify_ = std::move(l);
+  }
 
  private:
   uint8_t phys(int db) const { return dbmap_[static_cast<size_t>(db)]; }
@@ -101,6 +112,10 @@ class Keyspace {
   bool count_lookups_ = false;
   bool reclaim_pending_ = true;  // until the first step finds the reclaim table empty
   std::function<void(int, std::string_view)> on_delete_;
+  std::function<void(int, std::string_view, bool)> on_modify_;
+  void modified(int db, std::string_view key) {
+    if (on_modify_) on_modify_(db, key, false);
+  }
   std::string scratch_key_, scratch_val_, scratch_exp_;
 };
 

@@ -1,0 +1,5 @@
+#include "commands/command_table.h"
+
+namespace postbox {
+void register_list_edit_commands(CommandTable&) {}
+}  // namespace postbox
