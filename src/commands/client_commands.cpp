@@ -8,6 +8,7 @@
 #include "commands/command_table.h"
 #include "commands/context.h"
 #include "commands/errors.h"
+#include "commands/list_blocking.h"
 
 namespace postbox {
 namespace {
@@ -173,6 +174,31 @@ void client_reply(CommandContext& ctx) {
   }
 }
 
+void client_unblock(CommandContext& ctx) {
+  bool as_error = false;
+  if (ctx.argc() == 4) {
+    if (iequals(ctx.arg(3), "error")) {
+      as_error = true;
+    } else if (!iequals(ctx.arg(3), "timeout")) {
+      return ctx.reply.error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+    }
+  }
+  auto id = arg_int64(ctx, 2);
+  if (!id) return;
+  auto it = ctx.server.clients.find(static_cast<uint64_t>(*id));
+  if (it == ctx.server.clients.end() || !it->second->blocked()) return ctx.reply.integer(0);
+  Client& target = *it->second;
+  ctx.server.output_ready(target);
+  if (as_error) {
+    target.reply.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+  } else {
+    reply_block_timeout(target);
+  }
+  ++target.batch_replies;
+  ctx.server.blocking.unblock(target);
+  ctx.reply.integer(1);
+}
+
 void client_help(CommandContext& ctx) {
   static const char* const lines[] = {
       "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -191,6 +217,8 @@ void client_help(CommandContext& ctx) {
       "    Return information about client connections. Options:",
       "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
       "    * ID <client-id> [<client-id> ...]",
+      "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+      "    Unblock the specified blocked client.",
       "REPLY (ON|OFF|SKIP)",
       "    Control the replies sent to the current connection.",
       "SETNAME <name>",
@@ -224,6 +252,9 @@ const CommandSpec kClientSubcommands[] = {
      "Sets information specific to the client or connection."},
     {"client|reply", 3, kC, 0, 0, 0, client_reply, "connection", "3.2.0", "O(1)",
      "Instructs the server whether to reply to commands."},
+    {"client|unblock", -3, kA, 0, 0, 0, client_unblock, "connection", "5.0.0",
+     "O(log N) where N is the number of client connections",
+     "Unblocks a client blocked by a blocking command from a different connection."},
     {"client|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, client_help, "connection", "5.0.0", "O(1)",
      "Returns helpful text about the different subcommands."},
 };

@@ -38,6 +38,7 @@ enum CommandFlag : uint32_t {
   kCmdCatKeyspace = 1u << 16,
   kCmdCatConnection = 1u << 17,
   kCmdSubscribedOk = 1u << 18,  // allowed in RESP2 subscribed mode
+  kCmdTxControl = 1u << 19,     // runs at once inside MULTI (EXEC, DISCARD, WATCH...)
 };
 
 struct CommandSpec {

@@ -37,6 +37,7 @@ const CommandSpec* resolve(ServerState&, Client& c, std::span<const std::string_
   const CommandSpec* spec = CommandTable::instance().find(args[0]);
   if (!spec) {
     reject_unknown(c.reply, args);
+    c.multi_aborted |= c.in_multi;  // a bad command while queuing dooms the EXEC
     return nullptr;
   }
   if (!spec->subcommands.empty() && args.size() >= 2) {
@@ -44,12 +45,14 @@ const CommandSpec* resolve(ServerState&, Client& c, std::span<const std::string_
     if (!sub) {
       c.reply.error(fmt::format("ERR unknown subcommand '{}'. Try {} HELP.", args[1].substr(0, 128),
                                 upper(spec->name)));
+      c.multi_aborted |= c.in_multi;
       return nullptr;
     }
     spec = sub;
   }
   if (!arity_ok(spec->arity, args.size())) {
     c.reply.error(fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
+    c.multi_aborted |= c.in_multi;
     return nullptr;
   }
   return spec;
@@ -75,18 +78,13 @@ bool may_run(ServerState& server, Client& c, const CommandSpec& spec, int64_t no
   return true;
 }
 
-// Estimated bytes a write may dirty, so the map can grow before LMDB runs out of room.
-size_t write_estimate(std::span<const std::string_view> args) {
-  size_t bytes = 0;
-  for (auto a : args) bytes += a.size() * 2 + 8192;
-  return bytes;
-}
-
 bool open_batch(ServerState& server, Client& c, const CommandSpec& spec,
                 std::span<const std::string_view> args) {
   Store& store = server.store;
   Status s = store.begin();
-  if (s && (spec.flags & kCmdWrite) && store.needs_room(write_estimate(args))) {
+  // Inside EXEC the room was made for the whole transaction up front: committing halfway
+  // would break its atomicity.
+  if (s && !c.in_exec && (spec.flags & kCmdWrite) && store.needs_room(write_estimate(args))) {
     s = server.commit_batch();
     if (s) s = store.grow();
     if (s) s = store.begin();
@@ -95,7 +93,44 @@ bool open_batch(ServerState& server, Client& c, const CommandSpec& spec,
   return s.is_ok();
 }
 
+// MULTI is open and this is not one of the commands that act on the transaction itself.
+bool queue_if_in_multi(Client& c, const CommandSpec& spec, std::span<const std::string_view> args) {
+  if (!c.in_multi || (spec.flags & kCmdTxControl)) return false;
+  if (spec.flags & kCmdNoMulti) {
+    c.reply.error("ERR Command not allowed inside a transaction");
+    c.multi_aborted = true;
+    return true;
+  }
+  c.queued.emplace_back(args.begin(), args.end());
+  c.reply.simple("QUEUED");
+  return true;
+}
+
+void run_command(ServerState& server, Client& c, const CommandSpec& spec,
+                 std::span<const std::string_view> args, int64_t now_ms) {
+  CommandContext ctx{server, c, c.reply, args, spec, now_ms};
+  c.last_command = spec.name;
+  server.store.keys().count_lookups(spec.flags & kCmdReadonly);
+  spec.handler(ctx);
+  ++server.stats.total_commands;
+  if (server.blocking.has_ready()) serve_ready_keys(server, now_ms);
+}
+
 }  // namespace
+
+size_t write_estimate(std::span<const std::string_view> args) {
+  size_t bytes = 0;
+  for (auto a : args) bytes += a.size() * 2 + 8192;
+  return bytes;
+}
+
+void execute_queued(ServerState& server, Client& c, std::span<const std::string_view> args,
+                    int64_t now_ms) {
+  const CommandSpec* spec = resolve(server, c, args);
+  if (spec && may_run(server, c, *spec, now_ms) && open_batch(server, c, *spec, args)) {
+    run_command(server, c, *spec, args, now_ms);
+  }
+}
 
 void dispatch(ServerState& server, Client& c, std::span<const std::string_view> args,
               int64_t now_ms) {
@@ -106,13 +141,9 @@ void dispatch(ServerState& server, Client& c, std::span<const std::string_view> 
   c.skip_this_reply = false;
 
   const CommandSpec* spec = resolve(server, c, args);
-  if (spec && may_run(server, c, *spec, now_ms) && open_batch(server, c, *spec, args)) {
-    CommandContext ctx{server, c, c.reply, args, *spec, now_ms};
-    c.last_command = spec->name;
-    server.store.keys().count_lookups(spec->flags & kCmdReadonly);
-    spec->handler(ctx);
-    ++server.stats.total_commands;
-    if (server.blocking.has_ready()) serve_ready_keys(server, now_ms);
+  if (spec && may_run(server, c, *spec, now_ms) && !queue_if_in_multi(c, *spec, args) &&
+      open_batch(server, c, *spec, args)) {
+    run_command(server, c, *spec, args, now_ms);
   }
   // Replies are dropped while CLIENT REPLY is OFF, unless the command turned them back on
   // (CLIENT REPLY ON, RESET), and for the one command after CLIENT REPLY SKIP.
@@ -132,9 +163,9 @@ void serve_ready_keys(ServerState& server, int64_t now_ms) {
 
 void expire_blocked_client(ServerState& server, Client& c) {
   if (!c.blocked()) return;
-  server.blocking.unblock(c);
   server.output_ready(c);
-  c.reply.null_array();
+  reply_block_timeout(c);
+  server.blocking.unblock(c);
   ++c.batch_replies;
 }
 

@@ -12,6 +12,13 @@ namespace postbox {
 void dispatch(ServerState& server, Client& c, std::span<const std::string_view> args,
               int64_t now_ms);
 
+// Runs one command queued by MULTI, inside EXEC (no queuing, no mid-transaction commit).
+void execute_queued(ServerState& server, Client& c, std::span<const std::string_view> args,
+                    int64_t now_ms);
+
+// Estimated bytes a write may dirty, so the LMDB map can grow before it runs out of room.
+size_t write_estimate(std::span<const std::string_view> args);
+
 // Serves clients blocked on keys that writes made ready, oldest waiter first, in the open
 // batch. Also used after timers and expiry, which can make keys ready without a command.
 void serve_ready_keys(ServerState& server, int64_t now_ms);

@@ -96,40 +96,16 @@ void lindex(CommandContext& ctx) {
   if (!*found) ctx.reply.null();
 }
 
-// Pops one element for `c` from (db, key); replies [key, element]. False if the list is empty.
-Result<bool> pop_for(ServerState& server, Client& c, int db, std::string_view key, ListEnd end,
-                     int64_t now_ms) {
-  bool served = false;
-  Status s = server.store.lists().pop(
-      db, key, end, 1, now_ms,
-      [&](int64_t n) {
-        if (n <= 0) return;
-        served = true;
-        server.output_ready(c);
-        c.reply.array(2);
-        c.reply.bulk(key);
-      },
-      [&](std::string_view v) { c.reply.bulk(v); });
-  if (!s) return s;
-  return served;
-}
-
 void blocking_pop(CommandContext& ctx, ListEnd end) {
   auto deadline = arg_timeout_deadline(ctx, ctx.argc() - 1);
   if (!deadline) return;
   auto keys = ctx.args.subspan(1, ctx.argc() - 2);
   for (std::string_view key : keys) {
-    auto served = pop_for(ctx.server, ctx.client, ctx.db(), key, end, ctx.now_ms);
+    auto served = pop_to_client(ctx.server, ctx.client, ctx.db(), key, end, ctx.now_ms);
     if (!served) return ctx.reply.error(served.status().message());
     if (*served) return;
   }
-  BlockState& b = ctx.client.block;
-  b.kind = BlockState::Kind::ListPop;
-  b.db = ctx.db();
-  b.keys.assign(keys.begin(), keys.end());
-  b.end = end;
-  b.deadline_ms = *deadline;
-  ctx.server.blocking.block(ctx.client);
+  block_on_keys(ctx, BlockState::Kind::ListPop, keys, end, *deadline);
 }
 
 void blpop(CommandContext& ctx) {
@@ -180,18 +156,6 @@ const CommandSpec kListCommands[] = {
 };
 
 }  // namespace
-
-void serve_list_waiters(ServerState& server, int db, std::string_view key, int64_t now_ms) {
-  while (const auto* queue = server.blocking.waiters(db, key)) {
-    if (queue->empty()) break;
-    Client* w = queue->front();
-    auto served = pop_for(server, *w, db, key, w->block.end, now_ms);
-    // Wrong type or empty: waiters stay blocked until the key holds a list with data again.
-    if (!served || !*served) break;
-    ++w->batch_replies;
-    server.blocking.unblock(*w);
-  }
-}
 
 void register_list_commands(CommandTable& t) {
   t.add(kListCommands);

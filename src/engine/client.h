@@ -3,8 +3,8 @@
 #pragma once
 
 #include <cstdint>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "resp/reply_builder.h"
@@ -17,11 +17,15 @@ enum class ReplyMode { On, Off, Skip };
 
 // What a blocked client waits for and what to do when a key it watches gets data.
 struct BlockState {
-  enum class Kind { None, ListPop };
+  // ListPop: BLPOP/BRPOP; ListMove: BLMOVE/BRPOPLPUSH into `target`; ListMPop: BLMPOP.
+  enum class Kind { None, ListPop, ListMove, ListMPop };
   Kind kind = Kind::None;
   int db = 0;
   std::vector<std::string> keys;
   ListEnd end = ListEnd::Head;
+  std::string target;
+  ListEnd target_end = ListEnd::Head;
+  int64_t count = 1;
   int64_t deadline_ms = 0;  // 0: wait forever
 };
 
