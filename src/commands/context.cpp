@@ -9,32 +9,6 @@
 
 namespace postbox {
 
-bool parse_int64(std::string_view s, int64_t& out) {
-  if (s.empty() || s.size() > 20) return false;
-  size_t i = 0;
-  bool neg = s[0] == '-';
-  if (neg) {
-    if (s.size() == 1) return false;
-    i = 1;
-  }
-  if (s[i] == '0' && s.size() > i + 1) return false;
-  uint64_t v = 0;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    uint64_t d = static_cast<uint64_t>(s[i] - '0');
-    if (v > (UINT64_MAX - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  if (neg) {
-    if (v > static_cast<uint64_t>(INT64_MAX) + 1) return false;
-    out = static_cast<int64_t>(0 - v);
-  } else {
-    if (v > static_cast<uint64_t>(INT64_MAX)) return false;
-    out = static_cast<int64_t>(v);
-  }
-  return true;
-}
-
 std::optional<int64_t> arg_int64(CommandContext& ctx, size_t i) {
   int64_t v;
   if (!parse_int64(ctx.arg(i), v)) {
@@ -82,6 +56,11 @@ bool iequals(std::string_view a, std::string_view b) {
     }
   }
   return true;
+}
+
+void reply_help(ReplyBuilder& reply, std::span<const char* const> lines) {
+  reply.array(lines.size());
+  for (const char* l : lines) reply.simple(l);
 }
 
 }  // namespace postbox

@@ -10,6 +10,7 @@
 #include "commands/command_table.h"
 #include "engine/server_state.h"
 #include "resp/reply_builder.h"
+#include "util/strconv.h"
 
 namespace postbox {
 
@@ -33,13 +34,13 @@ struct CommandContext {
   }
 };
 
-// Redis's string2ll: the whole string must be a base-10 int64, no spaces, no '+'.
-bool parse_int64(std::string_view s, int64_t& out);
 // Replies "value is not an integer or out of range" on failure.
 std::optional<int64_t> arg_int64(CommandContext& ctx, size_t i);
 // Seconds with decimals ("0.1"), as BLPOP takes them: returns the deadline in ms (0: forever)
 // or replies with Redis's timeout error.
 std::optional<int64_t> arg_timeout_deadline(CommandContext& ctx, size_t i);
 bool iequals(std::string_view a, std::string_view b);
+// Replies to a HELP subcommand: one status line per entry, as Redis does.
+void reply_help(ReplyBuilder& reply, std::span<const char* const> lines);
 
 }  // namespace postbox

@@ -194,8 +194,7 @@ void command_help(CommandContext& ctx) {
       "HELP",
       "    Print this help.",
   };
-  ctx.reply.array(std::size(lines));
-  for (const char* l : lines) ctx.reply.simple(l);
+  reply_help(ctx.reply, lines);
 }
 
 constexpr uint32_t kIntro = kCmdLoading | kCmdStale | kCmdCatConnection;

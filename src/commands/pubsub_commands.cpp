@@ -54,9 +54,15 @@ void unsubscribe_each(CommandContext& ctx, SubKind kind, std::string_view verb) 
   }
 }
 
-void subscribe(CommandContext& ctx) { subscribe_each(ctx, SubKind::Channel, "subscribe"); }
-void unsubscribe(CommandContext& ctx) { unsubscribe_each(ctx, SubKind::Channel, "unsubscribe"); }
-void psubscribe(CommandContext& ctx) { subscribe_each(ctx, SubKind::Pattern, "psubscribe"); }
+void subscribe(CommandContext& ctx) {
+  subscribe_each(ctx, SubKind::Channel, "subscribe");
+}
+void unsubscribe(CommandContext& ctx) {
+  unsubscribe_each(ctx, SubKind::Channel, "unsubscribe");
+}
+void psubscribe(CommandContext& ctx) {
+  subscribe_each(ctx, SubKind::Pattern, "psubscribe");
+}
 void punsubscribe(CommandContext& ctx) {
   unsubscribe_each(ctx, SubKind::Pattern, "punsubscribe");
 }
@@ -132,8 +138,7 @@ void pubsub_help(CommandContext& ctx) {
       "HELP",
       "    Prints this help.",
   };
-  ctx.reply.array(std::size(lines));
-  for (const char* l : lines) ctx.reply.simple(l);
+  reply_help(ctx.reply, lines);
 }
 
 void pubsub_container(CommandContext& ctx) {
@@ -147,39 +152,43 @@ const CommandSpec kPubsubSubcommands[] = {
     {"pubsub|channels", -2, kIntro, 0, 0, 0, pubsub_channels, "pubsub", "2.8.0",
      "O(N) where N is the number of active channels, and assuming constant time pattern matching "
      "(relatively short channels and patterns)",
-     "Returns the active channels."},
+     "List active channels"},
     {"pubsub|numsub", -2, kIntro, 0, 0, 0, pubsub_numsub, "pubsub", "2.8.0",
      "O(N) for the NUMSUB subcommand, where N is the number of requested channels",
-     "Returns a count of subscribers to channels."},
+     "Get the count of subscribers for channels"},
     {"pubsub|numpat", 2, kIntro, 0, 0, 0, pubsub_numpat, "pubsub", "2.8.0", "O(1)",
-     "Returns a count of unique pattern subscriptions."},
+     "Get the count of unique patterns pattern subscriptions"},
     {"pubsub|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, pubsub_help, "pubsub", "6.2.0", "O(1)",
-     "Returns helpful text about the different subcommands."},
+     "Show helpful text about the different subcommands"},
 };
 
 const CommandSpec kPubsubCommands[] = {
     {"subscribe", -2, kSub, 0, 0, 0, subscribe, "pubsub", "2.0.0",
      "O(N) where N is the number of channels to subscribe to.",
-     "Listens for messages published to channels."},
+     "Listen for messages published to the given channels"},
     {"unsubscribe", -1, kSub, 0, 0, 0, unsubscribe, "pubsub", "2.0.0",
      "O(N) where N is the number of clients already subscribed to a channel.",
-     "Stops listening to messages posted to channels."},
+     "Stop listening for messages posted to the given channels"},
     {"psubscribe", -2, kSub, 0, 0, 0, psubscribe, "pubsub", "2.0.0",
-     "O(N) where N is the number of patterns to subscribe to.",
-     "Listens for messages published to channels that match one or more patterns."},
+     "O(N) where N is the number of patterns the client is already subscribed to.",
+     "Listen for messages published to channels matching the given patterns"},
     {"punsubscribe", -1, kSub, 0, 0, 0, punsubscribe, "pubsub", "2.0.0",
-     "O(N) where N is the number of patterns to unsubscribe.",
-     "Stops listening to messages published to channels that match one or more patterns."},
+     "O(N+M) where N is the number of patterns the client is already subscribed and M is the "
+     "number "
+     "of total patterns subscribed in the system (by any client).",
+     "Stop listening for messages posted to channels matching the given patterns"},
     {"publish", 3, kIntro | kCmdFast, 0, 0, 0, publish, "pubsub", "2.0.0",
      "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the "
      "total number of subscribed patterns (by any client).",
-     "Posts a message to a channel."},
+     "Post a message to a channel"},
     {"pubsub", -2, 0, 0, 0, 0, pubsub_container, "pubsub", "2.8.0", "Depends on subcommand.",
-     "A container for Pub/Sub commands.", kPubsubSubcommands},
+     "A container for Pub/Sub commands", kPubsubSubcommands},
 };
 
 }  // namespace
 
-void register_pubsub_commands(CommandTable& t) { t.add(kPubsubCommands); }
+void register_pubsub_commands(CommandTable& t) {
+  t.add(kPubsubCommands);
+}
 
 }  // namespace postbox

@@ -52,8 +52,7 @@ void config_help(CommandContext& ctx) {
       "HELP",
       "    Print this help.",
   };
-  ctx.reply.array(std::size(lines));
-  for (const char* l : lines) ctx.reply.simple(l);
+  reply_help(ctx.reply, lines);
 }
 
 void container(CommandContext& ctx) {

@@ -4,40 +4,9 @@
 #include <cstring>
 
 #include "util/split_args.h"
+#include "util/strconv.h"
 
 namespace postbox {
-namespace {
-
-// Redis parses lengths with string2ll: optional '-', digits, no '+', no spaces, no overflow.
-bool parse_length(std::string_view s, int64_t& out) {
-  if (s.empty() || s.size() > 20) return false;
-  size_t i = 0;
-  bool negative = false;
-  if (s[0] == '-') {
-    negative = true;
-    i = 1;
-    if (s.size() == 1) return false;
-  }
-  if (s.size() > i + 1 && s[i] == '0') return false;
-  uint64_t v = 0;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    uint64_t d = static_cast<uint64_t>(s[i] - '0');
-    if (v > (UINT64_MAX - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  if (negative) {
-    if (v > static_cast<uint64_t>(INT64_MAX) + 1) return false;
-    out = static_cast<int64_t>(0 - v);
-  } else {
-    if (v > static_cast<uint64_t>(INT64_MAX)) return false;
-    out = static_cast<int64_t>(v);
-  }
-  return true;
-}
-
-}  // namespace
-
 void RequestParser::reset() {
   mode_ = Mode::Unknown;
   pos_ = 0;
@@ -97,7 +66,7 @@ RequestParser::Outcome RequestParser::parse_multibulk(std::string_view buf, cons
       return Outcome::NeedMore;
     }
     int64_t n = 0;
-    if (!parse_length(buf.substr(1, cr - 1), n) || n > INT_MAX) {
+    if (!parse_int64(buf.substr(1, cr - 1), n) || n > INT_MAX) {
       return fail("Protocol error: invalid multibulk length");
     }
     if (!limits.authenticated && n > 10) {
@@ -125,7 +94,7 @@ RequestParser::Outcome RequestParser::parse_multibulk(std::string_view buf, cons
         return fail(std::string("Protocol error: expected '$', got '") + buf[pos_] + "'");
       }
       int64_t len = 0;
-      if (!parse_length(buf.substr(pos_ + 1, cr - pos_ - 1), len) || len < 0 ||
+      if (!parse_int64(buf.substr(pos_ + 1, cr - pos_ - 1), len) || len < 0 ||
           len > limits.max_bulk_len) {
         return fail("Protocol error: invalid bulk length");
       }
