@@ -377,6 +377,8 @@ Status Server::commit_and_settle() {
     state_.last_write_error = s.message().substr(4);
     state_.writes_blocked_until_ms = wall_ms() + 1000;
     log_at(LogSeverity::Warning, "Commit failed: {}", state_.last_write_error);
+    // A batch that outgrew the map despite the estimates: grow it so the next one fits.
+    if (s.message().find("MDB_MAP_FULL") != std::string::npos) store_.grow();
     for (Connection* conn : pending_) {
       Client& c = conn->client;
       if (!c.in_batch) continue;
