@@ -429,6 +429,19 @@ void Server::stop() {
   reap(true);
 }
 
+bool Server::wait_exit(Millis limit, int& status) {
+  if (!running()) return false;
+  auto deadline = Clock::now() + limit;
+  while (Clock::now() < deadline) {
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return true;
+    }
+    std::this_thread::sleep_for(2ms);
+  }
+  return false;
+}
+
 void Server::kill9() {
   if (!running()) return;
   ::kill(pid_, SIGKILL);

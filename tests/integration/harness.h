@@ -87,9 +87,11 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  void start();    // spawns and waits until PING answers
-  void stop();     // SIGTERM, SIGKILL after a grace period; checks the exit was clean
-  void kill9();    // SIGKILL, no grace: a crash
+  void start();  // spawns and waits until PING answers
+  void stop();   // SIGTERM, SIGKILL after a grace period; checks the exit was clean
+  void kill9();  // SIGKILL, no grace: a crash
+  // Waits for the server to exit by itself (SHUTDOWN); true, with its wait status, if it did.
+  bool wait_exit(Millis limit, int& status);
   void restart();  // stop() then start(), same data dir (and port when still free)
 
   int port() const { return port_; }
