@@ -175,6 +175,10 @@ void client_reply(CommandContext& ctx) {
 }
 
 void client_unblock(CommandContext& ctx) {
+  if (ctx.argc() > 4) {  // Redis checks this subcommand's arity by hand, with its own text
+    return ctx.reply.error("ERR unknown subcommand or wrong number of arguments for '" +
+                           std::string(ctx.arg(1)) + "'. Try CLIENT HELP.");
+  }
   bool as_error = false;
   if (ctx.argc() == 4) {
     if (iequals(ctx.arg(3), "error")) {

@@ -32,6 +32,21 @@ bool arity_ok(int arity, size_t argc) {
   return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
 }
 
+// Refuses a command that was resolved but may not run. Inside MULTI the refusal also dooms
+// the transaction; a refused EXEC discards it at once, as Redis does.
+bool refuse(Client& c, const CommandSpec* spec, std::string_view message) {
+  if (spec && std::string_view(spec->name) == "exec") {  // even outside MULTI, as Redis
+    std::string_view reason = message.substr(message.rfind("ERR ", 0) == 0 ? 4 : 0);
+    c.reply.error(fmt::format("EXECABORT Transaction discarded because of: {}", reason));
+    c.in_multi = c.multi_aborted = false;
+    c.queued.clear();
+    return false;
+  }
+  c.reply.error(message);
+  c.multi_aborted |= c.in_multi;
+  return false;
+}
+
 // Resolves "CLIENT SETNAME" to its subcommand row, replying with Redis's errors when it can't.
 const CommandSpec* resolve(ServerState&, Client& c, std::span<const std::string_view> args) {
   const CommandSpec* spec = CommandTable::instance().find(args[0]);
@@ -51,29 +66,24 @@ const CommandSpec* resolve(ServerState&, Client& c, std::span<const std::string_
     spec = sub;
   }
   if (!arity_ok(spec->arity, args.size())) {
-    c.reply.error(fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
-    c.multi_aborted |= c.in_multi;
+    refuse(c, spec, fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
     return nullptr;
   }
   return spec;
 }
 
 bool may_run(ServerState& server, Client& c, const CommandSpec& spec, int64_t now_ms) {
-  if (!c.authenticated && !(spec.flags & kCmdNoAuth)) {
-    c.reply.error(err::kNoAuth);
-    return false;
-  }
+  if (!c.authenticated && !(spec.flags & kCmdNoAuth)) return refuse(c, &spec, err::kNoAuth);
   if (c.subscriptions > 0 && c.resp == 2 && !(spec.flags & kCmdSubscribedOk)) {
-    c.reply.error(fmt::format(
-        "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
-        "are allowed in this context",
-        spec.name));
-    return false;
+    return refuse(c, &spec,
+                  fmt::format("ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / "
+                              "PING / QUIT / RESET are allowed in this context",
+                              spec.name));
   }
   if ((spec.flags & kCmdWrite) && now_ms < server.writes_blocked_until_ms) {
-    c.reply.error("ERR the disk refused the last write (" + server.last_write_error +
-                  "); writes are refused until it succeeds again, reads keep working");
-    return false;
+    return refuse(c, &spec,
+                  "ERR the disk refused the last write (" + server.last_write_error +
+                      "); writes are refused until it succeeds again, reads keep working");
   }
   return true;
 }
@@ -113,7 +123,8 @@ void run_command(ServerState& server, Client& c, const CommandSpec& spec,
   server.store.keys().count_lookups(spec.flags & kCmdReadonly);
   spec.handler(ctx);
   ++server.stats.total_commands;
-  if (server.blocking.has_ready()) serve_ready_keys(server, now_ms);
+  // Inside EXEC, waiters are served once the whole transaction has run, as in Redis.
+  if (!c.in_exec && server.blocking.has_ready()) serve_ready_keys(server, now_ms);
 }
 
 }  // namespace

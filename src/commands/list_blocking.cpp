@@ -60,20 +60,18 @@ Result<bool> mpop_to_client(ServerState& server, Client& c, int db, std::string_
   return served;
 }
 
+// Redis answers every timed-out list wait with a null array — BLMOVE and BRPOPLPUSH included,
+// although their normal reply is a bulk string.
 void reply_block_timeout(Client& c) {
-  if (c.block.kind == BlockState::Kind::ListMove) {
-    c.reply.null();
-  } else {
-    c.reply.null_array();
-  }
+  c.reply.null_array();
 }
 
 void block_on_keys(CommandContext& ctx, BlockState::Kind kind,
                    std::span<const std::string_view> keys, ListEnd end, int64_t deadline_ms) {
   BlockState& b = ctx.client.block;
   b.kind = kind;
-  if (ctx.client.in_exec) {  // a transaction never waits: answer as a timeout would
-    reply_block_timeout(ctx.client);
+  if (ctx.client.in_exec) {  // a transaction never waits: answer "nothing" at once
+    kind == BlockState::Kind::ListMove ? ctx.reply.null() : ctx.reply.null_array();
     b.kind = BlockState::Kind::None;
     return;
   }

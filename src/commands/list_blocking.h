@@ -23,7 +23,7 @@ Result<bool> mpop_to_client(ServerState& server, Client& c, int db, std::string_
                             ListEnd end, int64_t count, int64_t now_ms);
 
 // Blocks the command's client on `keys` with what ctx.client.block already says (kind,
-// target, count) — or, inside EXEC where nothing may block, replies as a timeout would.
+// target, count) — or, inside EXEC where nothing may block, replies "nothing" at once.
 void block_on_keys(CommandContext& ctx, BlockState::Kind kind,
                    std::span<const std::string_view> keys, ListEnd end, int64_t deadline_ms);
 

@@ -42,11 +42,11 @@ void WatchRegistry::touch(int db, std::string_view key) {
   for (Client* c : it->second) c->watch_dirty = true;
 }
 
-void WatchRegistry::touch_db(int db) {
+void WatchRegistry::touch_db(int db, const std::function<bool(std::string_view)>& affected) {
   for (auto& [k, clients] : by_key_) {
     int kdb;
     std::memcpy(&kdb, k.data(), sizeof kdb);
-    if (kdb != db) continue;
+    if (kdb != db || !affected(std::string_view(k).substr(sizeof kdb))) continue;
     for (Client* c : clients) c->watch_dirty = true;
   }
 }

@@ -2,6 +2,7 @@
 // a blocked-client pop, expiry, FLUSHDB or SWAPDB — makes those clients' next EXEC fail.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -17,8 +18,9 @@ class WatchRegistry {
   void unwatch_all(Client& c);
   // A key changed: every client watching it gets watch_dirty.
   void touch(int db, std::string_view key);
-  // Every watched key of `db` may have changed (FLUSHDB, FLUSHALL, SWAPDB).
-  void touch_db(int db);
+  // FLUSHDB, FLUSHALL, SWAPDB: touches the watched keys of `db` for which `affected` is true
+  // (Redis spares keys that exist neither before nor after).
+  void touch_db(int db, const std::function<bool(std::string_view key)>& affected);
   bool empty() const { return by_key_.empty(); }
   size_t watched_keys() const { return by_key_.size(); }
 

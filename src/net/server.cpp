@@ -167,12 +167,16 @@ bool Server::start(const std::string& executable) {
   state_.output_ready = [this](Client& c) { join_batch(c); };
   state_.commit_batch = [this]() { return commit_and_settle(); };
   state_.shutdown = [this](ShutdownMode m) { begin_shutdown(m); };
-  store_.keys().set_modify_listener([this](int db, std::string_view key, bool whole_db) {
-    if (whole_db) {
-      state_.watches.touch_db(db);
-    } else {
-      state_.watches.touch(db, key);
-    }
+  store_.keys().set_modify_listener(
+      [this](int db, std::string_view key) { state_.watches.touch(db, key); });
+  store_.keys().set_db_change_listener([this](int db, int other) {
+    if (state_.watches.empty()) return;
+    KeyEntry e;
+    auto exists = [&](int in_db, std::string_view key) {
+      return in_db >= 0 && store_.keys().find(in_db, key, wall_ms(), e) && e.found;
+    };
+    state_.watches.touch_db(
+        db, [&](std::string_view key) { return exists(db, key) || exists(other, key); });
   });
   table_.set_apply_hook([this](std::string_view name) { return apply_config(name); });
   raise_file_limit();

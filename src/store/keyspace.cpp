@@ -317,6 +317,7 @@ uint64_t Keyspace::expires_count(int db) {
 }
 
 Status Keyspace::flushdb(int db) {
+  if (on_db_change_) on_db_change_(db, -1);
   uint8_t p = phys(db);
   MDB_txn* txn = env_.txn();
   CursorGuard cur(txn, env_.meta_dbi());
@@ -341,7 +342,6 @@ Status Keyspace::flushdb(int db) {
   }
   Status s = add_counter('n', p, -static_cast<int64_t>(counter('n', p)));
   if (!s) return s;
-  if (on_modify_) on_modify_(db, {}, true);
   return add_counter('x', p, -static_cast<int64_t>(counter('x', p)));
 }
 
@@ -354,11 +354,11 @@ Status Keyspace::flushall() {
 }
 
 Status Keyspace::swapdb(int a, int b) {
-  std::swap(dbmap_[static_cast<size_t>(a)], dbmap_[static_cast<size_t>(b)]);
-  if (on_modify_) {
-    on_modify_(a, {}, true);
-    on_modify_(b, {}, true);
+  if (on_db_change_) {
+    on_db_change_(a, b);
+    on_db_change_(b, a);
   }
+  std::swap(dbmap_[static_cast<size_t>(a)], dbmap_[static_cast<size_t>(b)]);
   return put_dbmap();
 }
 

@@ -90,10 +90,14 @@ class Keyspace {
   void set_delete_listener(std::function<void(int, std::string_view)> l) {
     on_delete_ = std::move(l);
   }
-  // Called with (logical db, key) for every change to a key, and with (db, {}) plus
-  // whole_db=true when a whole db changes (FLUSHDB, SWAPDB): WATCH builds on it.
-  void set_modify_listener(std::function<void(int, std::string_view, bool whole_db)> l) {
+  // Called with (logical db, key) for every change to a key: WATCH builds on it.
+  void set_modify_listener(std::function<void(int, std::string_view)> l) {
     on_modify_ = std::move(l);
+  }
+  // Called before a whole db changes: (db, -1) before FLUSHDB, (a, b) and (b, a) before SWAPDB,
+  // while the keys are still in place, so the listener can tell which watched keys exist.
+  void set_db_change_listener(std::function<void(int db, int other_db)> l) {
+    on_db_change_ = std::move(l);
   }
 
  private:
@@ -112,9 +116,10 @@ class Keyspace {
   bool count_lookups_ = false;
   bool reclaim_pending_ = true;  // until the first step finds the reclaim table empty
   std::function<void(int, std::string_view)> on_delete_;
-  std::function<void(int, std::string_view, bool)> on_modify_;
+  std::function<void(int, std::string_view)> on_modify_;
+  std::function<void(int, int)> on_db_change_;
   void modified(int db, std::string_view key) {
-    if (on_modify_) on_modify_(db, key, false);
+    if (on_modify_) on_modify_(db, key);
   }
   std::string scratch_key_, scratch_val_, scratch_exp_;
 };
