@@ -1,7 +1,9 @@
-// The pub/sub family: SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH and
-// PUBSUB CHANNELS | NUMSUB | NUMPAT | HELP. Who listens to what lives in engine/pubsub; this
-// file parses arguments and writes the frames. Confirmations and messages are push frames
-// (">" in RESP3, plain arrays in RESP2), one per channel, as Redis sends them.
+// The pub/sub family: SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH, the sharded
+// SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH (Redis 7.0; one shard here, so they act like a separate
+// channel namespace) and PUBSUB CHANNELS | NUMSUB | NUMPAT | SHARDCHANNELS | SHARDNUMSUB | HELP.
+// Who listens to what lives in engine/pubsub; this file parses arguments and writes the frames.
+// Confirmations and messages are push frames (">" in RESP3, plain arrays in RESP2), one per
+// channel, as Redis sends them.
 #include <string>
 #include <vector>
 
@@ -12,8 +14,27 @@
 namespace postbox {
 namespace {
 
-// ["subscribe", name, count]: the reply shape of all four (un)subscribe commands. A null name
-// answers an UNSUBSCRIBE with nothing to unsubscribe from.
+struct Verbs {
+  const char* subscribe;
+  const char* unsubscribe;
+  const char* message;
+};
+
+const Verbs& verbs(SubKind kind) {
+  static const Verbs channel{"subscribe", "unsubscribe", "message"};
+  static const Verbs pattern{"psubscribe", "punsubscribe", "pmessage"};
+  static const Verbs shard{"ssubscribe", "sunsubscribe", "smessage"};
+  return kind == SubKind::Channel ? channel : kind == SubKind::Pattern ? pattern : shard;
+}
+
+// The count a confirmation carries: channels plus patterns, or shard channels alone.
+size_t confirmed_count(const CommandContext& ctx, SubKind kind) {
+  size_t shard = ctx.server.pubsub.count(ctx.client, SubKind::Shard);
+  return kind == SubKind::Shard ? shard : ctx.client.subscriptions - shard;
+}
+
+// [verb, name, count]: the shape of every (un)subscribe confirmation. A null name answers an
+// unsubscribe-all with nothing to unsubscribe from.
 void confirm(ReplyBuilder& reply, std::string_view verb, const std::string_view* name,
              size_t count) {
   reply.push(3);
@@ -26,86 +47,98 @@ void confirm(ReplyBuilder& reply, std::string_view verb, const std::string_view*
   reply.integer(static_cast<int64_t>(count));
 }
 
-void subscribe_each(CommandContext& ctx, SubKind kind, std::string_view verb) {
+void subscribe_each(CommandContext& ctx, SubKind kind) {
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view name = ctx.arg(i);
     ctx.server.pubsub.subscribe(ctx.client, kind, name);
-    confirm(ctx.reply, verb, &name, ctx.client.subscriptions);
+    confirm(ctx.reply, verbs(kind).subscribe, &name, confirmed_count(ctx, kind));
   }
 }
 
 // With names: one confirmation per name, subscribed or not. Without: every subscription of
 // that kind goes, or a single confirmation with a null name when there was none.
-void unsubscribe_each(CommandContext& ctx, SubKind kind, std::string_view verb) {
+void unsubscribe_each(CommandContext& ctx, SubKind kind) {
   PubSubRegistry& registry = ctx.server.pubsub;
+  const char* verb = verbs(kind).unsubscribe;
   if (ctx.argc() == 1) {
     if (registry.count(ctx.client, kind) == 0) {
-      return confirm(ctx.reply, verb, nullptr, ctx.client.subscriptions);
+      return confirm(ctx.reply, verb, nullptr, confirmed_count(ctx, kind));
     }
-    registry.unsubscribe_all(ctx.client, kind, [&](std::string_view name, size_t remaining) {
-      confirm(ctx.reply, verb, &name, remaining);
+    registry.unsubscribe_all(ctx.client, kind, [&](std::string_view name) {
+      confirm(ctx.reply, verb, &name, confirmed_count(ctx, kind) - 1);  // called before it goes
     });
     return;
   }
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view name = ctx.arg(i);
     registry.unsubscribe(ctx.client, kind, name);
-    confirm(ctx.reply, verb, &name, ctx.client.subscriptions);
+    confirm(ctx.reply, verb, &name, confirmed_count(ctx, kind));
   }
 }
 
 void subscribe(CommandContext& ctx) {
-  subscribe_each(ctx, SubKind::Channel, "subscribe");
+  subscribe_each(ctx, SubKind::Channel);
 }
 void unsubscribe(CommandContext& ctx) {
-  unsubscribe_each(ctx, SubKind::Channel, "unsubscribe");
+  unsubscribe_each(ctx, SubKind::Channel);
 }
 void psubscribe(CommandContext& ctx) {
-  subscribe_each(ctx, SubKind::Pattern, "psubscribe");
+  subscribe_each(ctx, SubKind::Pattern);
 }
 void punsubscribe(CommandContext& ctx) {
-  unsubscribe_each(ctx, SubKind::Pattern, "punsubscribe");
+  unsubscribe_each(ctx, SubKind::Pattern);
+}
+void ssubscribe(CommandContext& ctx) {
+  subscribe_each(ctx, SubKind::Shard);
+}
+void sunsubscribe(CommandContext& ctx) {
+  unsubscribe_each(ctx, SubKind::Shard);
 }
 
 // Writes one message frame into a subscriber's reply buffer, in the subscriber's protocol.
-void deliver(ServerState& server, Client& target, const std::string* pattern,
+void deliver(ServerState& server, Client& target, const char* verb, const std::string* pattern,
              std::string_view channel, std::string_view payload) {
-  // A client on its way out gets nothing more, as in Redis. One already past its hard
-  // output limit is closed when this batch ends: writing more would only grow its memory.
+  // A client on its way out gets nothing more, as in Redis. One already past its hard output
+  // limit is closed when this batch ends (the network layer checks every client the batch
+  // touched): writing more would only grow its memory until then.
   if (target.close_after_reply) return;
   uint64_t hard = server.config.obl_pubsub.hard_bytes;
   if (hard && target.out.size() > hard) return;
   server.output_ready(target);  // before writing: the batch remembers where its output begins
   ReplyBuilder& r = target.reply;
-  if (pattern) {
-    r.push(4);
-    r.bulk("pmessage");
-    r.bulk(*pattern);
-  } else {
-    r.push(3);
-    r.bulk("message");
-  }
+  r.push(pattern ? 4 : 3);
+  r.bulk(verb);
+  if (pattern) r.bulk(*pattern);
   r.bulk(channel);
   r.bulk(payload);
 }
 
-void publish(CommandContext& ctx) {
+void publish_to(CommandContext& ctx, SubKind kind) {
   std::string_view channel = ctx.arg(1), payload = ctx.arg(2);
+  const char* verb = verbs(kind).message;
+  const char* pverb = verbs(SubKind::Pattern).message;
   size_t receivers =
-      ctx.server.pubsub.publish(channel, [&](Client& target, const std::string* pattern) {
-        deliver(ctx.server, target, pattern, channel, payload);
+      ctx.server.pubsub.publish(kind, channel, [&](Client& target, const std::string* pattern) {
+        deliver(ctx.server, target, pattern ? pverb : verb, pattern, channel, payload);
       });
   ctx.reply.integer(static_cast<int64_t>(receivers));
 }
 
-void pubsub_channels(CommandContext& ctx) {
+void publish(CommandContext& ctx) {
+  publish_to(ctx, SubKind::Channel);
+}
+void spublish(CommandContext& ctx) {
+  publish_to(ctx, SubKind::Shard);
+}
+
+void list_names(CommandContext& ctx, SubKind kind) {
   if (ctx.argc() > 3) {
     // Redis checks this count in the handler, not through the arity, hence its own wording.
     return ctx.reply.error("ERR unknown subcommand or wrong number of arguments for '" +
                            std::string(ctx.arg(1)) + "'. Try PUBSUB HELP.");
   }
   std::vector<std::string_view> names;
-  ctx.server.pubsub.for_each_channel([&](std::string_view name) {
+  ctx.server.pubsub.for_each_name(kind, [&](std::string_view name) {
     // No pattern lists every channel, the empty one too, which "*" does not match.
     if (ctx.argc() == 2 || glob_match(ctx.arg(2), name)) names.push_back(name);
   });
@@ -113,12 +146,25 @@ void pubsub_channels(CommandContext& ctx) {
   for (std::string_view name : names) ctx.reply.bulk(name);
 }
 
-void pubsub_numsub(CommandContext& ctx) {
+void count_subscribers(CommandContext& ctx, SubKind kind) {
   ctx.reply.array((ctx.argc() - 2) * 2);
   for (size_t i = 2; i < ctx.argc(); ++i) {
     ctx.reply.bulk(ctx.arg(i));
-    ctx.reply.integer(static_cast<int64_t>(ctx.server.pubsub.subscribers(ctx.arg(i))));
+    ctx.reply.integer(static_cast<int64_t>(ctx.server.pubsub.subscribers(kind, ctx.arg(i))));
   }
+}
+
+void pubsub_channels(CommandContext& ctx) {
+  list_names(ctx, SubKind::Channel);
+}
+void pubsub_shardchannels(CommandContext& ctx) {
+  list_names(ctx, SubKind::Shard);
+}
+void pubsub_numsub(CommandContext& ctx) {
+  count_subscribers(ctx, SubKind::Channel);
+}
+void pubsub_shardnumsub(CommandContext& ctx) {
+  count_subscribers(ctx, SubKind::Shard);
 }
 
 void pubsub_numpat(CommandContext& ctx) {
@@ -135,10 +181,15 @@ void pubsub_help(CommandContext& ctx) {
       "NUMSUB [<channel> ...]",
       "    Return the number of subscribers for the specified channels, excluding",
       "    pattern subscriptions(default: no channels).",
+      "SHARDCHANNELS [<pattern>]",
+      "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+      "SHARDNUMSUB [<shardchannel> ...]",
+      "    Return the number of subscribers for the specified shard level channel(s)",
       "HELP",
       "    Prints this help.",
   };
-  reply_help(ctx.reply, lines);
+  ctx.reply.array(std::size(lines));
+  for (const char* l : lines) ctx.reply.simple(l);
 }
 
 void pubsub_container(CommandContext& ctx) {
@@ -158,10 +209,19 @@ const CommandSpec kPubsubSubcommands[] = {
      "Get the count of subscribers for channels"},
     {"pubsub|numpat", 2, kIntro, 0, 0, 0, pubsub_numpat, "pubsub", "2.8.0", "O(1)",
      "Get the count of unique patterns pattern subscriptions"},
+    {"pubsub|shardchannels", -2, kIntro, 0, 0, 0, pubsub_shardchannels, "pubsub", "7.0.0",
+     "O(N) where N is the number of active shard channels, and assuming constant time pattern "
+     "matching (relatively short shard channels).",
+     "List active shard channels"},
+    {"pubsub|shardnumsub", -2, kIntro, 0, 0, 0, pubsub_shardnumsub, "pubsub", "7.0.0",
+     "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels",
+     "Get the count of subscribers for shard channels"},
     {"pubsub|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, pubsub_help, "pubsub", "6.2.0", "O(1)",
      "Show helpful text about the different subcommands"},
 };
 
+// Shard channels sit in key positions, as Redis declares them, so cluster-aware clients route
+// them like keys.
 const CommandSpec kPubsubCommands[] = {
     {"subscribe", -2, kSub, 0, 0, 0, subscribe, "pubsub", "2.0.0",
      "O(N) where N is the number of channels to subscribe to.",
@@ -174,13 +234,21 @@ const CommandSpec kPubsubCommands[] = {
      "Listen for messages published to channels matching the given patterns"},
     {"punsubscribe", -1, kSub, 0, 0, 0, punsubscribe, "pubsub", "2.0.0",
      "O(N+M) where N is the number of patterns the client is already subscribed and M is the "
-     "number "
-     "of total patterns subscribed in the system (by any client).",
+     "number of total patterns subscribed in the system (by any client).",
      "Stop listening for messages posted to channels matching the given patterns"},
     {"publish", 3, kIntro | kCmdFast, 0, 0, 0, publish, "pubsub", "2.0.0",
      "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the "
      "total number of subscribed patterns (by any client).",
      "Post a message to a channel"},
+    {"ssubscribe", -2, kSub, 1, -1, 1, ssubscribe, "pubsub", "7.0.0",
+     "O(N) where N is the number of shard channels to subscribe to.",
+     "Listen for messages published to the given shard channels"},
+    {"sunsubscribe", -1, kSub, 1, -1, 1, sunsubscribe, "pubsub", "7.0.0",
+     "O(N) where N is the number of clients already subscribed to a shard channel.",
+     "Stop listening for messages posted to the given shard channels"},
+    {"spublish", 3, kIntro | kCmdFast, 1, 1, 1, spublish, "pubsub", "7.0.0",
+     "O(N) where N is the number of clients subscribed to the receiving shard channel.",
+     "Post a message to a shard channel"},
     {"pubsub", -2, 0, 0, 0, 0, pubsub_container, "pubsub", "2.8.0", "Depends on subcommand.",
      "A container for Pub/Sub commands", kPubsubSubcommands},
 };

@@ -4,9 +4,12 @@
 
 namespace postbox {
 
+namespace {
+constexpr SubKind kAllKinds[] = {SubKind::Channel, SubKind::Pattern, SubKind::Shard};
+}  // namespace
+
 bool PubSubRegistry::subscribe(Client& c, SubKind kind, std::string_view name) {
-  ClientSubs& subs = clients_[&c];
-  Index& idx = index(subs, kind);
+  Index& idx = clients_[&c][slot(kind)];
   if (idx.contains(name)) return false;
   Table& tbl = table(kind);
   auto it = tbl.find(name);
@@ -21,64 +24,71 @@ bool PubSubRegistry::subscribe(Client& c, SubKind kind, std::string_view name) {
 bool PubSubRegistry::unsubscribe(Client& c, SubKind kind, std::string_view name) {
   auto cit = clients_.find(&c);
   if (cit == clients_.end()) return false;
-  Index& idx = index(cit->second, kind);
+  Index& idx = cit->second[slot(kind)];
   auto at = idx.find(name);
   if (at == idx.end()) return false;
   drop(c, kind, cit->second, at);
-  if (cit->second.channels.empty() && cit->second.patterns.empty()) clients_.erase(cit);
+  forget_if_idle(cit);
   return true;
 }
 
-void PubSubRegistry::unsubscribe_all(
-    Client& c, SubKind kind, FunctionRef<void(std::string_view name, size_t remaining)> each) {
+void PubSubRegistry::unsubscribe_all(Client& c, SubKind kind,
+                                     FunctionRef<void(std::string_view name)> each) {
   auto cit = clients_.find(&c);
   if (cit == clients_.end()) return;
-  Index& idx = index(cit->second, kind);
+  Index& idx = cit->second[slot(kind)];
   while (!idx.empty()) {
     auto at = idx.begin();
-    // The name lives in the table entry that drop() may free: report it first.
-    each(at->first, c.subscriptions - 1);
+    each(at->first);
     drop(c, kind, cit->second, at);
   }
-  if (cit->second.channels.empty() && cit->second.patterns.empty()) clients_.erase(cit);
+  forget_if_idle(cit);
 }
 
 void PubSubRegistry::remove_client(Client& c) {
   auto cit = clients_.find(&c);
   if (cit == clients_.end()) return;
-  for (SubKind kind : {SubKind::Channel, SubKind::Pattern}) {
-    Index& idx = index(cit->second, kind);
+  for (SubKind kind : kAllKinds) {
+    Index& idx = cit->second[slot(kind)];
     while (!idx.empty()) drop(c, kind, cit->second, idx.begin());
   }
   clients_.erase(cit);
+}
+
+size_t PubSubRegistry::count(const Client& c, SubKind kind) const {
+  auto cit = clients_.find(&c);
+  return cit == clients_.end() ? 0 : cit->second[slot(kind)].size();
 }
 
 void PubSubRegistry::drop(Client& c, SubKind kind, ClientSubs& subs, Index::iterator at) {
   Table& tbl = table(kind);
   auto it = tbl.find(at->first);
   it->second.erase(at->second);
-  index(subs, kind).erase(at);  // before the table entry whose key it views
+  subs[slot(kind)].erase(at);  // before the table entry whose key it views
   if (it->second.empty()) tbl.erase(it);
   --c.subscriptions;
 }
 
-size_t PubSubRegistry::count(const Client& c, SubKind kind) const {
-  auto cit = clients_.find(&c);
-  if (cit == clients_.end()) return 0;
-  return kind == SubKind::Channel ? cit->second.channels.size() : cit->second.patterns.size();
+void PubSubRegistry::forget_if_idle(std::unordered_map<const Client*, ClientSubs>::iterator it) {
+  for (const Index& idx : it->second) {
+    if (!idx.empty()) return;
+  }
+  clients_.erase(it);
 }
 
 size_t PubSubRegistry::publish(
-    std::string_view channel,
+    SubKind kind, std::string_view channel,
     FunctionRef<void(Client& target, const std::string* pattern)> deliver) const {
   size_t receivers = 0;
-  if (auto it = channels_.find(channel); it != channels_.end()) {
+  const Table& direct = table(kind);
+  if (auto it = direct.find(channel); it != direct.end()) {
     for (Client* c : it->second) {
       deliver(*c, nullptr);
       ++receivers;
     }
   }
-  for (const auto& [pattern, subs] : patterns_) {
+  if (kind != SubKind::Channel) return receivers;
+  for (const auto& [pattern, subs] : table(SubKind::Pattern)) {
     if (!glob_match(pattern, channel)) continue;
     for (Client* c : subs) {
       deliver(*c, &pattern);
@@ -88,13 +98,14 @@ size_t PubSubRegistry::publish(
   return receivers;
 }
 
-size_t PubSubRegistry::subscribers(std::string_view channel) const {
-  auto it = channels_.find(channel);
-  return it == channels_.end() ? 0 : it->second.size();
+size_t PubSubRegistry::subscribers(SubKind kind, std::string_view channel) const {
+  const Table& tbl = table(kind);
+  auto it = tbl.find(channel);
+  return it == tbl.end() ? 0 : it->second.size();
 }
 
-void PubSubRegistry::for_each_channel(FunctionRef<void(std::string_view)> fn) const {
-  for (const auto& entry : channels_) fn(entry.first);
+void PubSubRegistry::for_each_name(SubKind kind, FunctionRef<void(std::string_view)> fn) const {
+  for (const auto& entry : table(kind)) fn(entry.first);
 }
 
 }  // namespace postbox

@@ -1,0 +1,51 @@
+// A Store on a real LMDB environment in a fresh temporary directory, removed afterwards, with a
+// batch transaction open: what the store tests run against.
+#pragma once
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "store/store.h"
+
+namespace postbox::test {
+
+struct TempStore {
+  std::filesystem::path dir;
+  Store store;
+
+  TempStore() {
+    dir = std::filesystem::temp_directory_path() /
+          ("postbox-unit-ts-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
+    std::filesystem::remove_all(dir);
+    open();
+  }
+  ~TempStore() {
+    store.close();
+    std::filesystem::remove_all(dir);
+  }
+  TempStore(const TempStore&) = delete;
+  TempStore& operator=(const TempStore&) = delete;
+
+  void open() {
+    StoreOptions o;
+    o.dir = dir.string();
+    o.initial_map_size = 64ull << 20;
+    REQUIRE(store.open(o));
+    REQUIRE(store.begin());
+  }
+  // Commits, closes and opens again: what survives is what is on disk.
+  void reopen() {
+    REQUIRE(store.commit());
+    store.close();
+    open();
+  }
+  static int& counter() {
+    static int n = 0;
+    return n;
+  }
+};
+
+}  // namespace postbox::test
