@@ -13,6 +13,19 @@
 namespace postbox {
 namespace {
 
+SubscriptionCounts counts_of(CommandContext& ctx, const Client& c) {
+  const PubSubRegistry& ps = ctx.server.pubsub;
+  return {ps.count(c, SubKind::Channel), ps.count(c, SubKind::Pattern),
+          ps.count(c, SubKind::Shard)};
+}
+
+// CLIENT LIST/KILL TYPE: subscribers are "pubsub", everyone else "normal"; no replicas here.
+bool type_matches(std::string_view type, const Client& c) {
+  if (iequals(type, "pubsub")) return c.subscriptions > 0;
+  if (iequals(type, "normal")) return c.subscriptions == 0;
+  return false;
+}
+
 void client_id(CommandContext& ctx) {
   ctx.reply.integer(static_cast<int64_t>(ctx.client.id));
 }
@@ -34,6 +47,7 @@ void client_getname(CommandContext& ctx) {
 void client_list(CommandContext& ctx) {
   std::vector<uint64_t> ids;
   bool by_id = false;
+  std::string_view type;
   for (size_t i = 2; i < ctx.argc(); ++i) {
     if (iequals(ctx.arg(i), "type") && i + 1 < ctx.argc()) {
       std::string_view t = ctx.arg(++i);
@@ -41,8 +55,7 @@ void client_list(CommandContext& ctx) {
           !iequals(t, "slave") && !iequals(t, "pubsub")) {
         return ctx.reply.error("ERR Unknown client type '" + std::string(t) + "'");
       }
-      // Postbox has neither replicas nor (yet) subscribers: only "normal" matches anything.
-      if (!iequals(t, "normal")) ids.push_back(0), by_id = true;
+      type = t;
     } else if (iequals(ctx.arg(i), "id") && i + 1 < ctx.argc()) {
       by_id = true;
       for (++i; i < ctx.argc(); ++i) {
@@ -59,13 +72,14 @@ void client_list(CommandContext& ctx) {
   std::string out;
   for (auto& [id, c] : ctx.server.clients) {
     if (by_id && std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
-    out += describe_client(*c, ctx.now_ms);
+    if (!type.empty() && !type_matches(type, *c)) continue;
+    out += describe_client(*c, ctx.now_ms, counts_of(ctx, *c));
   }
   ctx.reply.verbatim(out);
 }
 
 void client_info(CommandContext& ctx) {
-  ctx.reply.verbatim(describe_client(ctx.client, ctx.now_ms));
+  ctx.reply.verbatim(describe_client(ctx.client, ctx.now_ms, counts_of(ctx, ctx.client)));
 }
 
 struct KillFilter {
@@ -78,7 +92,7 @@ bool matches(const KillFilter& f, const Client& c, const Client& self) {
   if (f.id && c.id != static_cast<uint64_t>(f.id)) return false;
   if (!f.addr.empty() && c.addr != f.addr) return false;
   if (!f.laddr.empty() && c.laddr != f.laddr) return false;
-  if (!f.type.empty() && !iequals(f.type, "normal")) return false;
+  if (!f.type.empty() && !type_matches(f.type, c)) return false;
   if (!f.user.empty() && f.user != "default") return false;
   if (f.skipme && &c == &self) return false;
   return true;

@@ -8,7 +8,10 @@
 
 namespace postbox {
 
-std::string describe_client(const Client& c, int64_t now_ms);
+struct SubscriptionCounts {
+  size_t channels = 0, patterns = 0, shard_channels = 0;
+};
+std::string describe_client(const Client& c, int64_t now_ms, const SubscriptionCounts& subs);
 bool valid_client_name(std::string_view name);
 
 }  // namespace postbox

@@ -115,11 +115,12 @@ void stats_section(ServerState& s, std::string& o) {
       "total_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\n"
       "expired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\nevicted_keys:0\r\n"
       "keyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\n"
+      "pubsubshard_channels:{}\r\n"
       "total_error_replies:{}\r\ntotal_reads_processed:0\r\ntotal_writes_processed:0\r\n\r\n",
       s.stats.total_connections, s.stats.total_commands, s.stats.ops_per_sec,
       s.stats.net_input_bytes, s.stats.net_output_bytes, s.stats.rejected_connections,
       k.expired_keys, k.keyspace_hits, k.keyspace_misses, s.pubsub.channel_count(),
-      s.pubsub.pattern_count(), s.stats.total_errors);
+      s.pubsub.pattern_count(), s.pubsub.shard_channel_count(), s.stats.total_errors);
 }
 
 void replication_section(std::string& o) {

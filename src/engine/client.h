@@ -67,7 +67,7 @@ struct Client {
   std::vector<std::vector<std::string>> queued;
   std::vector<std::pair<int, std::string>> watched;  // (db, key)
 
-  // Channels plus patterns this client is subscribed to (maintained by the pub/sub registry).
+  // Channels, patterns and shard channels this client is subscribed to (maintained by the pub/sub registry).
   // Non-zero puts a RESP2 client in subscribed mode.
   size_t subscriptions = 0;
 
