@@ -76,6 +76,16 @@ def drop(r, *names):
     r.delete(*[k(n) for n in names])
 
 
+def next_message(p, kinds=("message", "pmessage"), limit=5.0):
+    """The next pub/sub message of one of `kinds` (others are skipped), or an AssertionError."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        m = p.get_message(timeout=max(0.01, deadline - time.monotonic()))
+        if m is not None and m["type"] in kinds:
+            return m
+    raise AssertionError("no %s message within %.1fs" % ("/".join(kinds), limit))
+
+
 class Background:
     """Runs fn in a thread and keeps its result or exception."""
 
@@ -444,21 +454,15 @@ def pubsub_run_in_thread_with_handlers():
 def pubsub_fanout_to_many_subscribers():
     r = conn()
     ch = k("fan:ch")
-    subs = [r.pubsub(ignore_subscribe_messages=True) for _ in range(10)]
+    subs = [r.pubsub() for _ in range(10)]
     try:
         for s in subs:
             s.subscribe(ch)
-            m = None
-            while m is None:  # consume the confirmation
-                m = s.get_message(timeout=5)
+            expect(next_message(s, ("subscribe",))["data"], 1, "confirmation")
         for i in range(20):
             expect(r.publish(ch, "m%d" % i), 10, "receivers")
         for n, s in enumerate(subs):
-            got = []
-            while len(got) < 20:
-                m = s.get_message(timeout=5)
-                expect_true(m is not None, "subscriber %d got %d messages only" % (n, len(got)))
-                got.append(m["data"])
+            got = [next_message(s)["data"] for _ in range(20)]
             expect(got, ["m%d" % i for i in range(20)], "subscriber %d" % n)
     finally:
         for s in subs:
@@ -469,18 +473,14 @@ def pubsub_fanout_to_many_subscribers():
 def pubsub_binary_payloads():
     r = conn(decode_responses=False)
     ch = (NS + "bin").encode()
-    p = r.pubsub(ignore_subscribe_messages=True)
+    p = r.pubsub()
     try:
         p.subscribe(ch)
-        until(lambda: r.pubsub_numsub(ch) == [(ch, 1)])
+        next_message(p, (b"subscribe", "subscribe"))
         payloads = [b"", b"\x00\xff\r\n", bytes(range(256)), b"x" * 200000]
         for pl in payloads:
             expect(r.publish(ch, pl), 1, "receivers")
-        got = []
-        while len(got) < len(payloads):
-            m = p.get_message(timeout=5)
-            if m is not None:
-                got.append(m["data"])
+        got = [next_message(p)["data"] for _ in payloads]
         expect(got, payloads, "binary payloads")
     finally:
         p.close()

@@ -344,10 +344,10 @@ TEST_SUITE("tx") {
         {"expiry of a short TTL",
          [](Client& o, const std::string& k) {
            o.cmd({"RPUSH", k, "v"});
-           o.cmd({"PEXPIRE", k, "100"});
+           o.cmd({"PEXPIRE", k, "300"});  // still alive when WATCH runs
          },
          [](Server&, Client& o, const std::string& k) {
-           std::this_thread::sleep_for(250ms);
+           std::this_thread::sleep_for(600ms);
            (void)o;
            (void)k;
          }},
