@@ -4,21 +4,33 @@
 
 namespace postbox {
 
-Result<bool> pop_to_client(ServerState& server, Client& c, int db, std::string_view key,
-                           ListEnd end, int64_t now_ms) {
+namespace {
+
+// Pops up to `count` from (db, key) and replies [key, element] — or, for BLMPOP/LMPOP,
+// [key, [elements]]. False when the list is empty or absent.
+Result<bool> pop_with_key(ServerState& server, Client& c, int db, std::string_view key, ListEnd end,
+                          int64_t count, bool nested, int64_t now_ms) {
   bool served = false;
   Status s = server.store.lists().pop(
-      db, key, end, 1, now_ms,
+      db, key, end, count, now_ms,
       [&](int64_t n) {
         if (n <= 0) return;
         served = true;
         server.output_ready(c);
         c.reply.array(2);
         c.reply.bulk(key);
+        if (nested) c.reply.array(static_cast<size_t>(n));
       },
       [&](std::string_view v) { c.reply.bulk(v); });
   if (!s) return s;
   return served;
+}
+
+}  // namespace
+
+Result<bool> pop_to_client(ServerState& server, Client& c, int db, std::string_view key,
+                           ListEnd end, int64_t now_ms) {
+  return pop_with_key(server, c, db, key, end, 1, false, now_ms);
 }
 
 Result<bool> move_to_client(ServerState& server, Client& c, int db, std::string_view src,
@@ -44,20 +56,7 @@ Result<bool> move_to_client(ServerState& server, Client& c, int db, std::string_
 
 Result<bool> mpop_to_client(ServerState& server, Client& c, int db, std::string_view key,
                             ListEnd end, int64_t count, int64_t now_ms) {
-  bool served = false;
-  Status s = server.store.lists().pop(
-      db, key, end, count, now_ms,
-      [&](int64_t n) {
-        if (n <= 0) return;
-        served = true;
-        server.output_ready(c);
-        c.reply.array(2);
-        c.reply.bulk(key);
-        c.reply.array(static_cast<size_t>(n));
-      },
-      [&](std::string_view v) { c.reply.bulk(v); });
-  if (!s) return s;
-  return served;
+  return pop_with_key(server, c, db, key, end, count, true, now_ms);
 }
 
 // Redis answers every timed-out list wait with a null array — BLMOVE and BRPOPLPUSH included,
