@@ -24,5 +24,10 @@ inline constexpr const char* kNxXxGtLt =
     "ERR NX and XX, GT or LT options at the same time are not compatible";
 inline constexpr const char* kGtLt = "ERR GT and LT options at the same time are not compatible";
 inline constexpr const char* kMaxClients = "ERR max number of clients reached";
+inline constexpr const char* kLposRankZero =
+    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use "
+    "negative to start from the end of the list";
+inline constexpr const char* kLposCountNegative = "ERR COUNT can't be negative";
+inline constexpr const char* kLposMaxlenNegative = "ERR MAXLEN can't be negative";
 
 }  // namespace postbox::err

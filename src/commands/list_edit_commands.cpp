@@ -11,12 +11,6 @@
 namespace postbox {
 namespace {
 
-constexpr const char* kRankZero =
-    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use "
-    "negative to start from the end of the list";
-constexpr const char* kCountNegative = "ERR COUNT can't be negative";
-constexpr const char* kMaxlenNegative = "ERR MAXLEN can't be negative";
-
 void lset(CommandContext& ctx) {
   int64_t index;
   if (!parse_int64(ctx.arg(2), index)) {
@@ -85,20 +79,20 @@ bool parse_lpos(CommandContext& ctx, LposArgs& out) {
       auto rank = arg_int64(ctx, ++j);
       if (!rank) return false;
       if (*rank == 0) {
-        ctx.reply.error(kRankZero);
+        ctx.reply.error(err::kLposRankZero);
         return false;
       }
       out.query.rank = *rank;
     } else if (more && iequals(opt, "count")) {
       if (!parse_int64(ctx.arg(++j), v) || v < 0) {
-        ctx.reply.error(kCountNegative);
+        ctx.reply.error(err::kLposCountNegative);
         return false;
       }
       out.query.count = v;
       out.has_count = true;
     } else if (more && iequals(opt, "maxlen")) {
       if (!parse_int64(ctx.arg(++j), v) || v < 0) {
-        ctx.reply.error(kMaxlenNegative);
+        ctx.reply.error(err::kLposMaxlenNegative);
         return false;
       }
       out.query.maxlen = v;

@@ -6,42 +6,12 @@
 #include <vector>
 
 #include "store/store.h"
+#include "temp_store.h"
 
 using namespace postbox;
+using postbox::test::TempStore;
 
 namespace {
-
-// A store in a fresh temporary directory, removed afterwards.
-struct TempStore {
-  std::filesystem::path dir;
-  Store store;
-  TempStore() {
-    dir = std::filesystem::temp_directory_path() /
-          ("postbox-unit-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
-    std::filesystem::remove_all(dir);
-    open();
-  }
-  ~TempStore() {
-    store.close();
-    std::filesystem::remove_all(dir);
-  }
-  void open() {
-    StoreOptions o;
-    o.dir = dir.string();
-    o.initial_map_size = 64ull << 20;
-    REQUIRE(store.open(o));
-    REQUIRE(store.begin());
-  }
-  void reopen() {
-    REQUIRE(store.commit());
-    store.close();
-    open();
-  }
-  static int& counter() {
-    static int n = 0;
-    return n;
-  }
-};
 
 std::vector<std::string> pop_all(Store& s, std::string_view key, ListEnd end) {
   std::vector<std::string> out;
