@@ -39,6 +39,7 @@ enum CommandFlag : uint32_t {
   kCmdCatConnection = 1u << 17,
   kCmdSubscribedOk = 1u << 18,  // allowed in RESP2 subscribed mode
   kCmdTxControl = 1u << 19,     // runs at once inside MULTI (EXEC, DISCARD, WATCH...)
+  kCmdPushReplies = 1u << 20,   // replies are pushes, sent even under CLIENT REPLY OFF/SKIP
 };
 
 struct CommandSpec {

@@ -158,7 +158,9 @@ void dispatch(ServerState& server, Client& c, std::span<const std::string_view> 
   }
   // Replies are dropped while CLIENT REPLY is OFF, unless the command turned them back on
   // (CLIENT REPLY ON, RESET), and for the one command after CLIENT REPLY SKIP.
-  if (skip || (was_off && c.reply_mode == ReplyMode::Off)) c.out.truncate(mark);
+  // (Subscription confirmations are pushes, which Redis sends regardless.)
+  bool pushes = spec && (spec->flags & kCmdPushReplies);
+  if (!pushes && (skip || (was_off && c.reply_mode == ReplyMode::Off))) c.out.truncate(mark);
   if (c.out.size() > mark) ++c.batch_replies;
   if (c.out.size() > mark && c.out.data()[mark] == '-') ++server.stats.total_errors;
 }

@@ -196,7 +196,8 @@ void pubsub_container(CommandContext& ctx) {
   ctx.reply.error("ERR wrong number of arguments for 'pubsub' command");
 }
 
-constexpr uint32_t kSub = kCmdPubsub | kCmdNoScript | kCmdLoading | kCmdStale | kCmdSubscribedOk;
+constexpr uint32_t kSub =
+    kCmdPubsub | kCmdNoScript | kCmdLoading | kCmdStale | kCmdSubscribedOk | kCmdPushReplies;
 constexpr uint32_t kIntro = kCmdPubsub | kCmdLoading | kCmdStale;
 
 const CommandSpec kPubsubSubcommands[] = {

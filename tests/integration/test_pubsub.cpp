@@ -603,3 +603,13 @@ TEST_SUITE("pubsub") {
     CHECK(numsub(pub, "ch") == 1);
   }
 }
+
+TEST_CASE("Subscription confirmations are sent even with CLIENT REPLY OFF, as in Redis") {
+  Differential d;
+  REQUIRE_ORACLE(d);
+  const char* bytes = "CLIENT REPLY OFF\r\nPING\r\nSUBSCRIBE a b\r\n";
+  RawResult ours = raw_exchange(d.ours().port(), bytes);
+  RawResult theirs = raw_exchange(d.oracle().port(), bytes);
+  CHECK(ours.data == theirs.data);
+  CHECK(ours.data.find("subscribe") != std::string::npos);
+}
