@@ -17,6 +17,8 @@ HERE=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 P="pbcli:$$:$RANDOM:" # key prefix for this run
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pb-cli-test.XXXXXX")
+# shellcheck source=tests/clients/cli_lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/cli_lib.sh"
 cleanup_keys() {
   # Best effort: remove this run's keys from the databases the tests use.
   local db
@@ -26,20 +28,6 @@ cleanup_keys() {
   done
 }
 trap 'cleanup_keys; rm -rf -- "$WORK"' EXIT
-
-# redis-cli against the server under test; a hung server fails the test
-# instead of hanging the run.
-cli() { timeout 60 redis-cli -h "$HOST" -p "$PORT" "$@"; }
-
-fail() { printf '%s\n' "$*"; exit 1; }
-# expect_eq GOT WANT WHAT
-expect_eq() {
-  [[ $1 == "$2" ]] || fail "$3: got [$(printf '%q' "$1")], want [$(printf '%q' "$2")]"
-}
-# expect_contains HAYSTACK NEEDLE WHAT
-expect_contains() {
-  [[ $1 == *"$2"* ]] || fail "$3: [$(printf '%q' "$2")] not in [$(printf '%q' "$1")]"
-}
 
 # ------------------------------------------------------------------------ tests
 
@@ -194,26 +182,4 @@ TESTS=(
 if (($# > 1)); then TESTS=("${@:2}"); fi # test_redis_cli.sh PORT t_name... runs only those
 
 echo "# redis-cli $(redis-cli --version | awk '{print $2}') against $HOST:$PORT"
-failed=0 i=0
-for t in "${TESTS[@]}"; do
-  i=$((i + 1))
-  start=$(date +%s.%N)
-  set +e
-  (
-    set -eE
-    trap 'echo "command failed (status $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
-    "$t"
-  ) >"$WORK/out" 2>&1
-  rc=$?
-  set -e
-  dt=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
-  if [[ $rc -eq 0 ]]; then
-    echo "ok $i - redis-cli ${t#t_} (${dt}s)"
-  else
-    failed=$((failed + 1))
-    echo "not ok $i - redis-cli ${t#t_}"
-    sed 's/^/#   /' "$WORK/out"
-  fi
-done
-echo "1..$i"
-((failed == 0))
+run_tap_tests "${TESTS[@]}"

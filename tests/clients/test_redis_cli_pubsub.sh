@@ -12,6 +12,8 @@ PORT=${1:-${PB_PORT:-}}
 NS="pbcps:$$:$RANDOM:" # prefix of this run's keys and channels
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pb-cli-pubsub.XXXXXX")
+# shellcheck source=tests/clients/cli_lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/cli_lib.sh"
 BG_PIDS=() # background subscribers started by the current test
 
 stop_bg() {
@@ -30,16 +32,6 @@ on_exit() {
 }
 trap on_exit EXIT
 trap 'exit 143' TERM
-
-cli() { timeout 60 redis-cli -h "$HOST" -p "$PORT" "$@"; }
-
-fail() { printf '%s\n' "$*"; exit 1; }
-expect_eq() {
-  [[ $1 == "$2" ]] || fail "$3: got [$(printf '%q' "$1")], want [$(printf '%q' "$2")]"
-}
-expect_contains() {
-  [[ $1 == *"$2"* ]] || fail "$3: [$(printf '%q' "$2")] not in [$(printf '%q' "$1")]"
-}
 
 # bg_cli OUTFILE ARGS...: redis-cli in the background (at most 60 s), stdout+stderr to OUTFILE.
 bg_cli() {
@@ -180,27 +172,4 @@ TESTS=(t_subscribe_receives_publish t_psubscribe_no_raw t_publish_fans_out t_pip
 if (($# > 1)); then TESTS=("${@:2}"); fi
 
 echo "# redis-cli $(redis-cli --version | awk '{print $2}') pub/sub and MULTI against $HOST:$PORT"
-failed=0 i=0
-for t in "${TESTS[@]}"; do
-  i=$((i + 1))
-  start=$(date +%s.%N)
-  set +e
-  (
-    set -eE
-    trap 'echo "command failed (status $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
-    trap stop_bg EXIT
-    "$t"
-  ) >"$WORK/out" 2>&1
-  rc=$?
-  set -e
-  dt=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
-  if [[ $rc -eq 0 ]]; then
-    echo "ok $i - redis-cli ${t#t_} (${dt}s)"
-  else
-    failed=$((failed + 1))
-    echo "not ok $i - redis-cli ${t#t_}"
-    sed 's/^/#   /' "$WORK/out"
-  fi
-done
-echo "1..$i"
-((failed == 0))
+run_tap_tests --each-exit stop_bg "${TESTS[@]}"
