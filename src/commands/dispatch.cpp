@@ -94,10 +94,13 @@ bool open_batch(ServerState& server, Client& c, const CommandSpec& spec,
   Status s = store.begin();
   // Inside EXEC the room was made for the whole transaction up front: committing halfway
   // would break its atomicity.
-  if (s && !c.in_exec && (spec.flags & kCmdWrite) && store.needs_room(write_estimate(args))) {
-    s = server.commit_batch();
-    if (s) s = store.grow();
-    if (s) s = store.begin();
+  if (s && !c.in_exec && (spec.flags & kCmdWrite)) {
+    bool grow = store.needs_room(write_estimate(args));
+    if (grow || store.batch_is_large()) {
+      s = server.commit_batch();
+      if (s && grow) s = store.grow();
+      if (s) s = store.begin();
+    }
   }
   if (!s) c.reply.error(s.message());
   return s.is_ok();

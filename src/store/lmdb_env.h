@@ -55,6 +55,9 @@ class LmdbEnv {
   // before LMDB would fail with MDB_MAP_FULL (which poisons the whole transaction).
   void charge(size_t bytes) { batch_estimate_ += bytes; }
   bool needs_room(size_t upcoming) const;
+  // LMDB caps the pages one transaction may dirty (MDB_TXN_FULL past ~512 MB): a batch that
+  // has written this much should commit before taking more.
+  bool batch_is_large() const { return batch_estimate_ > (128u << 20); }
   Status grow_map();  // only between transactions
 
   Status set_sync_mode(SyncMode mode);  // only between transactions

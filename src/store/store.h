@@ -35,6 +35,7 @@ class Store {
   // first (call grow() between commit() and the next begin()).
   bool needs_room(size_t bytes) const { return env_.needs_room(bytes); }
   Status grow() { return env_.grow_map(); }
+  bool batch_is_large() const { return env_.batch_is_large(); }
 
   LmdbEnv& env() { return env_; }
   Keyspace& keys() { return keys_; }
