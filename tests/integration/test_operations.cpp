@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 
+#include <csignal>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -40,6 +41,20 @@ TEST_SUITE("operations") {
     server.start();
     Client after = server.client();
     CHECK(after.cmd({"LRANGE", "q", "0", "-1"}) == bulks({"a", "b"}));
+  }
+
+  TEST_CASE("SIGINT shuts down cleanly with exit status 0, like SIGTERM") {
+    SKIP_UNLESS_POSTBOX();
+    Server server;
+    Client c = server.client();
+    CHECK(c.cmd({"RPUSH", "q", "kept"}) == integer(1));
+    ::kill(server.pid(), SIGINT);
+    int status = -1;
+    REQUIRE(server.wait_exit(5000ms, status));
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    server.start();
+    CHECK(server.client().cmd({"LRANGE", "q", "0", "-1"}) == bulks({"kept"}));
   }
 
   TEST_CASE("SHUTDOWN ABORT without a shutdown in progress is an error") {
