@@ -92,3 +92,29 @@ TEST_SUITE("operations") {
     CHECK(log.find("Protocol error") != std::string::npos);
   }
 }
+
+TEST_SUITE("operations") {
+  TEST_CASE("CONFIG SET appendfsync switches durability mode at runtime and INFO reports it") {
+    SKIP_UNLESS_POSTBOX();
+    Server server;
+    Client c = server.client();
+    auto info_field = [&](const std::string& name) {
+      std::string text = c.cmd({"INFO", "persistence"}).str;
+      auto at = text.find(name + ":");
+      REQUIRE(at != std::string::npos);
+      return text.substr(at + name.size() + 1, text.find("\r\n", at) - at - name.size() - 1);
+    };
+    CHECK(info_field("appendfsync") == "always");
+    CHECK(c.cmd({"CONFIG", "SET", "appendfsync", "everysec"}) == status("OK"));
+    CHECK(c.cmd({"RPUSH", "q", "a"}) == integer(1));
+    CHECK(info_field("appendfsync") == "everysec");
+    // everysec syncs the meta page in the background at least once a second.
+    long long syncs = std::stoll(info_field("lmdb_syncs"));
+    CHECK(eventually([&] { return std::stoll(info_field("lmdb_syncs")) > syncs; }, 3000ms));
+    CHECK(c.cmd({"CONFIG", "SET", "appendfsync", "always"}) == status("OK"));
+    CHECK(c.cmd({"RPUSH", "q", "b"}) == integer(2));
+    server.kill9();
+    server.start();
+    CHECK(server.client().cmd({"LRANGE", "q", "0", "-1"}) == bulks({"a", "b"}));
+  }
+}
