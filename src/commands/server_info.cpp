@@ -76,13 +76,21 @@ void memory_section(ServerState& s, std::string& o) {
   uint64_t used = heap_bytes(), rss = rss_bytes();
   peak = std::max(peak, used);
   EnvStats e = s.store.env().stats();
+  uint64_t system =
+      static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
   o += fmt::format(
       "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\n"
       "used_memory_rss_human:{}\r\nused_memory_peak:{}\r\nused_memory_peak_human:{}\r\n"
+      "used_memory_peak_perc:{:.2f}%\r\ntotal_system_memory:{}\r\n"
+      "total_system_memory_human:{}\r\nmem_fragmentation_ratio:{:.2f}\r\n"
+      "mem_fragmentation_bytes:{}\r\n"
       "maxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\n"
       "mem_allocator:libc\r\nlmdb_map_size:{}\r\nlmdb_map_size_human:{}\r\n"
       "lmdb_used_bytes:{}\r\nlmdb_used_bytes_human:{}\r\n\r\n",
-      used, human(used), rss, human(rss), peak, human(peak), e.map_size, human(e.map_size),
+      used, human(used), rss, human(rss), peak, human(peak),
+      peak ? 100.0 * static_cast<double>(used) / static_cast<double>(peak) : 0.0, system,
+      human(system), used ? static_cast<double>(rss) / static_cast<double>(used) : 0.0,
+      static_cast<int64_t>(rss) - static_cast<int64_t>(used), e.map_size, human(e.map_size),
       e.used_bytes, human(e.used_bytes));
 }
 
@@ -112,15 +120,17 @@ void stats_section(ServerState& s, std::string& o) {
   o += fmt::format(
       "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n"
       "instantaneous_ops_per_sec:{:.0f}\r\ntotal_net_input_bytes:{}\r\n"
-      "total_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\n"
+      "total_net_output_bytes:{}\r\ninstantaneous_input_kbps:{:.2f}\r\n"
+      "instantaneous_output_kbps:{:.2f}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\n"
       "expired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\nevicted_keys:0\r\n"
       "keyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\n"
       "pubsubshard_channels:{}\r\n"
       "total_error_replies:{}\r\ntotal_reads_processed:0\r\ntotal_writes_processed:0\r\n\r\n",
       s.stats.total_connections, s.stats.total_commands, s.stats.ops_per_sec,
-      s.stats.net_input_bytes, s.stats.net_output_bytes, s.stats.rejected_connections,
-      k.expired_keys, k.keyspace_hits, k.keyspace_misses, s.pubsub.channel_count(),
-      s.pubsub.pattern_count(), s.pubsub.shard_channel_count(), s.stats.total_errors);
+      s.stats.net_input_bytes, s.stats.net_output_bytes, s.stats.input_kbps, s.stats.output_kbps,
+      s.stats.rejected_connections, k.expired_keys, k.keyspace_hits, k.keyspace_misses,
+      s.pubsub.channel_count(), s.pubsub.pattern_count(), s.pubsub.shard_channel_count(),
+      s.stats.total_errors);
 }
 
 void replication_section(std::string& o) {
@@ -133,13 +143,15 @@ void replication_section(std::string& o) {
 }
 
 void cpu_section(std::string& o) {
-  struct rusage self;
+  struct rusage self, main;
   getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_THREAD, &main);  // INFO always runs on the loop thread
   auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
   o += fmt::format(
       "# CPU\r\nused_cpu_sys:{:.6f}\r\nused_cpu_user:{:.6f}\r\nused_cpu_sys_children:0.000000\r\n"
-      "used_cpu_user_children:0.000000\r\n\r\n",
-      secs(self.ru_stime), secs(self.ru_utime));
+      "used_cpu_user_children:0.000000\r\nused_cpu_sys_main_thread:{:.6f}\r\n"
+      "used_cpu_user_main_thread:{:.6f}\r\n\r\n",
+      secs(self.ru_stime), secs(self.ru_utime), secs(main.ru_stime), secs(main.ru_utime));
 }
 
 void keyspace_section(ServerState& s, std::string& o) {

@@ -29,6 +29,8 @@ struct ServerStats {
   uint64_t ops_sample_last = 0;
   int64_t ops_sample_time_ms = 0;
   double ops_per_sec = 0;
+  uint64_t input_sample_last = 0, output_sample_last = 0;
+  double input_kbps = 0, output_kbps = 0;
 };
 
 enum class ShutdownMode { Default, NoSave, Save };

@@ -540,8 +540,13 @@ void Server::cron() {
     double secs = static_cast<double>(now - st.ops_sample_time_ms) / 1000.0;
     if (st.ops_sample_time_ms) {
       st.ops_per_sec = static_cast<double>(st.total_commands - st.ops_sample_last) / secs;
+      st.input_kbps = static_cast<double>(st.net_input_bytes - st.input_sample_last) / secs / 1024;
+      st.output_kbps =
+          static_cast<double>(st.net_output_bytes - st.output_sample_last) / secs / 1024;
     }
     st.ops_sample_last = st.total_commands;
+    st.input_sample_last = st.net_input_bytes;
+    st.output_sample_last = st.net_output_bytes;
     st.ops_sample_time_ms = now;
   }
   if (config_.appendfsync == FsyncPolicy::Everysec && now - last_sync_ms_ >= 1000) {
