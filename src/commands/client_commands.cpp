@@ -7,8 +7,8 @@
 #include "commands/client_info.h"
 #include "commands/command_table.h"
 #include "commands/context.h"
+#include "commands/dispatch.h"
 #include "commands/errors.h"
-#include "commands/list_blocking.h"
 
 namespace postbox {
 namespace {
@@ -206,14 +206,12 @@ void client_unblock(CommandContext& ctx) {
   auto it = ctx.server.clients.find(static_cast<uint64_t>(*id));
   if (it == ctx.server.clients.end() || !it->second->blocked()) return ctx.reply.integer(0);
   Client& target = *it->second;
-  ctx.server.output_ready(target);
   if (as_error) {
-    target.reply.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    end_block(ctx.server, target,
+              [](Client& c) { c.reply.error("UNBLOCKED client unblocked via CLIENT UNBLOCK"); });
   } else {
-    reply_block_timeout(target);
+    expire_blocked_client(ctx.server, target);
   }
-  ++target.batch_replies;
-  ctx.server.blocking.unblock(target);
   ctx.reply.integer(1);
 }
 

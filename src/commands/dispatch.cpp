@@ -177,12 +177,16 @@ void serve_ready_keys(ServerState& server, int64_t now_ms) {
   }
 }
 
-void expire_blocked_client(ServerState& server, Client& c) {
+void end_block(ServerState& server, Client& c, FunctionRef<void(Client&)> final_reply) {
   if (!c.blocked()) return;
   server.output_ready(c);
-  reply_block_timeout(c);
+  final_reply(c);  // before unblocking: the reply may depend on what the client waited in
   server.blocking.unblock(c);
   ++c.batch_replies;
+}
+
+void expire_blocked_client(ServerState& server, Client& c) {
+  end_block(server, c, [](Client& w) { reply_block_timeout(w); });
 }
 
 }  // namespace postbox

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "engine/server_state.h"
+#include "util/function_ref.h"
 
 namespace postbox {
 
@@ -23,7 +24,11 @@ size_t write_estimate(std::span<const std::string_view> args);
 // batch. Also used after timers and expiry, which can make keys ready without a command.
 void serve_ready_keys(ServerState& server, int64_t now_ms);
 
-// Replies to a blocked client whose timeout passed, and unblocks it.
+// Ends a client's wait with `final_reply` (written into its reply buffer) and unblocks it.
+void end_block(ServerState& server, Client& c, FunctionRef<void(Client&)> final_reply);
+
+// Replies to a blocked client whose timeout passed (or CLIENT UNBLOCK ... TIMEOUT), and
+// unblocks it.
 void expire_blocked_client(ServerState& server, Client& c);
 
 }  // namespace postbox

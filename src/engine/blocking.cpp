@@ -2,19 +2,13 @@
 
 #include <cstring>
 
-namespace postbox {
+#include "engine/db_key.h"
 
-std::string BlockingRegistry::slot(int db, std::string_view key) {
-  std::string s;
-  s.resize(sizeof db + key.size());
-  std::memcpy(s.data(), &db, sizeof db);
-  std::memcpy(s.data() + sizeof db, key.data(), key.size());
-  return s;
-}
+namespace postbox {
 
 void BlockingRegistry::block(Client& c) {
   for (const std::string& key : c.block.keys) {
-    auto& q = queues_[slot(c.block.db, key)];
+    auto& q = queues_[encode_db_key(c.block.db, key, scratch_)];
     // A key named twice (BLPOP k k 0) queues the client once, as Redis does.
     bool already = false;
     for (Client* w : q) already |= (w == &c);
@@ -26,7 +20,7 @@ void BlockingRegistry::block(Client& c) {
 void BlockingRegistry::unblock(Client& c) {
   if (!c.blocked()) return;
   for (const std::string& key : c.block.keys) {
-    auto it = queues_.find(slot(c.block.db, key));
+    auto it = queues_.find(encode_db_key(c.block.db, key, scratch_));
     if (it == queues_.end()) continue;
     auto& q = it->second;
     for (auto qi = q.begin(); qi != q.end(); ++qi) {
@@ -44,8 +38,7 @@ void BlockingRegistry::unblock(Client& c) {
 
 void BlockingRegistry::signal(int db, std::string_view key) {
   if (queues_.empty()) return;
-  scratch_ = slot(db, key);
-  if (queues_.find(scratch_) == queues_.end()) return;
+  if (queues_.find(encode_db_key(db, key, scratch_)) == queues_.end()) return;
   for (auto& r : ready_) {
     if (r.first == db && r.second == key) return;
   }
@@ -58,16 +51,14 @@ void BlockingRegistry::take_ready(std::vector<std::pair<int, std::string>>& out)
 }
 
 const std::list<Client*>* BlockingRegistry::waiters(int db, std::string_view key) const {
-  auto it = queues_.find(slot(db, key));
+  auto it = queues_.find(encode_db_key(db, key, scratch_));
   return it == queues_.end() ? nullptr : &it->second;
 }
 
 void BlockingRegistry::signal_all(int db) {
   std::vector<std::string> keys;
   for (auto& [k, q] : queues_) {
-    int kdb;
-    std::memcpy(&kdb, k.data(), sizeof kdb);
-    if (kdb == db) keys.emplace_back(k.data() + sizeof kdb, k.size() - sizeof kdb);
+    if (db_of(k) == db) keys.emplace_back(key_of(k));
   }
   for (auto& key : keys) signal(db, key);
 }

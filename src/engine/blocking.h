@@ -35,12 +35,10 @@ class BlockingRegistry {
   void signal_all(int db);
 
  private:
-  static std::string slot(int db, std::string_view key);
-
   std::unordered_map<std::string, std::list<Client*>> queues_;
   std::vector<std::pair<int, std::string>> ready_;
   size_t blocked_ = 0;
-  std::string scratch_;
+  mutable std::string scratch_;  // reused for lookups: no allocation per signal
 };
 
 }  // namespace postbox

@@ -67,8 +67,8 @@ struct Client {
   std::vector<std::vector<std::string>> queued;
   std::vector<std::pair<int, std::string>> watched;  // (db, key)
 
-  // Channels, patterns and shard channels this client is subscribed to (maintained by the pub/sub registry).
-  // Non-zero puts a RESP2 client in subscribed mode.
+  // Channels, patterns and shard channels this client is subscribed to (maintained by the pub/sub
+  // registry). Non-zero puts a RESP2 client in subscribed mode.
   size_t subscriptions = 0;
 
   Client() = default;

@@ -25,7 +25,6 @@ class WatchRegistry {
   size_t watched_keys() const { return by_key_.size(); }
 
  private:
-  static std::string slot(int db, std::string_view key);
   std::unordered_map<std::string, std::vector<Client*>> by_key_;
   std::string scratch_;
 };

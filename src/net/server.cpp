@@ -612,9 +612,8 @@ void Server::begin_shutdown(ShutdownMode) {
 }
 
 void Server::finish_shutdown() {
-  static bool done = false;
-  if (done || sync_running_) return;  // wait for a background sync to return first
-  done = true;
+  if (shutdown_finished_ || sync_running_) return;  // let a background sync return first
+  shutdown_finished_ = true;
   commit_and_settle();
   for (auto& [id, c] : state_.clients) {
     auto* conn = static_cast<Connection*>(c->owner);

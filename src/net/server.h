@@ -70,6 +70,7 @@ class Server {
   int64_t last_sync_ms_ = 0;
   std::vector<Connection*> pending_;
   bool shutting_down_ = false;
+  bool shutdown_finished_ = false;
   bool fsync_mode_changed_ = false;
   int exit_code_ = 0;
 };

@@ -14,6 +14,7 @@
 
 #include <lmdb.h>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -80,8 +81,11 @@ class LmdbEnv {
   SyncMode mode_ = SyncMode::Always;
   uint64_t map_size_ = 0;
   size_t batch_estimate_ = 0;
-  uint64_t commits_ = 0, syncs_ = 0, commit_failures_ = 0;
-  int64_t last_commit_ms_ = 0, last_sync_ms_ = 0;
+  uint64_t commits_ = 0, commit_failures_ = 0;
+  int64_t last_commit_ms_ = 0;
+  // Also written by the helper thread that runs sync_now() for appendfsync everysec.
+  std::atomic<uint64_t> syncs_{0};
+  std::atomic<int64_t> last_sync_ms_{0};
 };
 
 }  // namespace postbox
