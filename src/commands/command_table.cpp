@@ -20,6 +20,10 @@ CommandTable::CommandTable() {
   register_list_move_commands(*this);
   register_pubsub_commands(*this);
   register_tx_commands(*this);
+  register_stream_commands(*this);
+  register_stream_read_commands(*this);
+  register_stream_group_commands(*this);
+  register_stream_info_commands(*this);
 }
 
 void CommandTable::add(std::span<const CommandSpec> specs) {

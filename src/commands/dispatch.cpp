@@ -8,6 +8,7 @@
 #include "commands/context.h"
 #include "commands/errors.h"
 #include "commands/list_blocking.h"
+#include "commands/stream_blocking.h"
 
 namespace postbox {
 namespace {
@@ -173,7 +174,10 @@ void serve_ready_keys(ServerState& server, int64_t now_ms) {
   // Serving may signal more keys (a pop that feeds another list): loop until quiet.
   while (server.blocking.has_ready()) {
     server.blocking.take_ready(ready);
-    for (auto& [db, key] : ready) serve_list_waiters(server, db, key, now_ms);
+    for (auto& [db, key] : ready) {
+      serve_list_waiters(server, db, key, now_ms);
+      serve_stream_waiters(server, db, key, now_ms);
+    }
   }
 }
 

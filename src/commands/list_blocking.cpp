@@ -105,9 +105,14 @@ static bool serve_one(ServerState& server, Client& w, int db, std::string_view k
 
 void serve_list_waiters(ServerState& server, int db, std::string_view key, int64_t now_ms) {
   while (const auto* queue = server.blocking.waiters(db, key)) {
-    if (queue->empty()) break;
-    Client* w = queue->front();
-    if (!serve_one(server, *w, db, key, now_ms)) break;
+    Client* w = nullptr;
+    for (Client* q : *queue) {
+      if (!q->block.on_stream()) {
+        w = q;
+        break;
+      }
+    }
+    if (!w || !serve_one(server, *w, db, key, now_ms)) break;
     ++w->batch_replies;
     server.blocking.unblock(*w);
   }

@@ -52,6 +52,10 @@ struct Config {
   int64_t lmdb_map_size = 1LL << 30;  // "lmdb-map-size": initial map size, grows by itself
   int64_t slowlog_log_slower_than = 10000;
   int64_t slowlog_max_len = 128;
+  // Redis's stream node limits: Postbox emulates its nodes so `~` trimming removes what Redis's
+  // would (see store/stream_codec.h).
+  int64_t stream_node_max_bytes = 4096;
+  int64_t stream_node_max_entries = 100;
 };
 
 // What the table says about one directive, for README generation and tests.

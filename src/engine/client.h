@@ -9,6 +9,7 @@
 
 #include "resp/reply_builder.h"
 #include "store/list_store.h"
+#include "store/stream_id.h"
 #include "util/byte_buffer.h"
 
 namespace postbox {
@@ -17,8 +18,9 @@ enum class ReplyMode { On, Off, Skip };
 
 // What a blocked client waits for and what to do when a key it watches gets data.
 struct BlockState {
-  // ListPop: BLPOP/BRPOP; ListMove: BLMOVE/BRPOPLPUSH into `target`; ListMPop: BLMPOP.
-  enum class Kind { None, ListPop, ListMove, ListMPop };
+  // ListPop: BLPOP/BRPOP; ListMove: BLMOVE/BRPOPLPUSH into `target`; ListMPop: BLMPOP;
+  // StreamRead: XREAD BLOCK; StreamReadGroup: XREADGROUP BLOCK.
+  enum class Kind { None, ListPop, ListMove, ListMPop, StreamRead, StreamReadGroup };
   Kind kind = Kind::None;
   int db = 0;
   std::vector<std::string> keys;
@@ -27,6 +29,13 @@ struct BlockState {
   ListEnd target_end = ListEnd::Head;
   int64_t count = 1;
   int64_t deadline_ms = 0;  // 0: wait forever
+  // Streams: XREAD's last seen id per key (same order as `keys`), XREADGROUP's group and
+  // consumer; `count` is COUNT (0: no limit).
+  std::vector<StreamId> after;
+  std::string group, consumer;
+  bool noack = false;
+
+  bool on_stream() const { return kind == Kind::StreamRead || kind == Kind::StreamReadGroup; }
 };
 
 struct Client {

@@ -167,8 +167,11 @@ bool Server::start(const std::string& executable) {
   state_.output_ready = [this](Client& c) { join_batch(c); };
   state_.commit_batch = [this]() { return commit_and_settle(); };
   state_.shutdown = [this](ShutdownMode m) { begin_shutdown(m); };
-  store_.keys().set_modify_listener(
-      [this](int db, std::string_view key) { state_.watches.touch(db, key); });
+  store_.keys().set_modify_listener([this](int db, std::string_view key) {
+    state_.watches.touch(db, key);
+    // Stream waiters react to any change (an XREADGROUP waiter errors when its key goes).
+    state_.blocking.signal(db, key);
+  });
   store_.keys().set_db_change_listener([this](int db, int other) {
     if (state_.watches.empty()) return;
     KeyEntry e;

@@ -17,6 +17,16 @@ void ReplyBuilder::prefixed(char type, int64_t v) {
   out_->commit_tail(static_cast<size_t>(p - start));
 }
 
+void ReplyBuilder::header_at(size_t mark, char type, size_t n) {
+  char buf[24];
+  char* p = buf;
+  *p++ = type;
+  p = std::to_chars(p, p + 21, n).ptr;
+  *p++ = '\r';
+  *p++ = '\n';
+  out_->insert(mark, std::string_view(buf, static_cast<size_t>(p - buf)));
+}
+
 void ReplyBuilder::simple(std::string_view s) {
   out_->push_back('+');
   out_->append(s);

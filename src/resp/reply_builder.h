@@ -36,8 +36,17 @@ class ReplyBuilder {
   void verbatim(std::string_view text);  // "=" txt in RESP3, a bulk string in RESP2
   void raw(std::string_view bytes) { out_->append(bytes); }
 
+  // Deferred aggregates, for replies whose length is known only after the elements: take a
+  // mark, write the elements, then put the header at the mark.
+  size_t mark() const { return out_->size(); }
+  void array_at(size_t mark, size_t n) { header_at(mark, '*', n); }
+  void map_at(size_t mark, size_t pairs) {
+    resp3_ ? header_at(mark, '%', pairs) : header_at(mark, '*', pairs * 2);
+  }
+
  private:
   void prefixed(char type, int64_t v);
+  void header_at(size_t mark, char type, size_t n);
 
   ByteBuffer* out_;
   bool resp3_ = false;

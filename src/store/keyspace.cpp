@@ -182,9 +182,10 @@ Status Keyspace::delete_record(uint8_t p, std::string_view meta_key, const KeyMe
 }
 
 Status Keyspace::drop_data(const KeyMeta& m) {
-  if (m.type != KeyType::List) return Status::ok();
+  if (m.type != KeyType::List && m.type != KeyType::Stream) return Status::ok();
   MDB_txn* txn = env_.txn();
-  if (m.b - m.a > kInlineDropMax) {
+  // A stream's records (entries, groups, PELs) are never counted here: always reclaim them.
+  if (m.type == KeyType::Stream || m.b - m.a > kInlineDropMax) {
     char id[8];
     put_u64_be(id, m.id);
     char type = static_cast<char>(m.type);

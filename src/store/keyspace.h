@@ -57,6 +57,8 @@ class Keyspace {
   // Inserts the meta record for a key that find() reported absent.
   Status create(int db, std::string_view key, KeyType type, KeyEntry& e);
   Status update(const KeyEntry& e);  // writes e.meta back
+  // Reports a change to a key's data that left its meta record as it was (WATCH must see it).
+  void touched(const KeyEntry& e) { modified(e.db, e.user_key()); }
   Status remove(int db, KeyEntry& e);
   Status set_expire(int db, KeyEntry& e, int64_t at_ms);  // 0 removes the expiry
   // Moves src's record under dst's name (dst must have been removed first); data stays put.

@@ -9,6 +9,7 @@
 #include "store/keyspace.h"
 #include "store/list_store.h"
 #include "store/lmdb_env.h"
+#include "store/stream_store.h"
 
 namespace postbox {
 
@@ -21,7 +22,7 @@ struct StoreOptions {
 
 class Store {
  public:
-  Store() : keys_(env_), lists_(env_, keys_) {}
+  Store() : keys_(env_), lists_(env_, keys_), streams_(env_, keys_) {}
 
   Status open(const StoreOptions& opts);
   void close();
@@ -40,12 +41,14 @@ class Store {
   LmdbEnv& env() { return env_; }
   Keyspace& keys() { return keys_; }
   ListStore& lists() { return lists_; }
+  StreamStore& streams() { return streams_; }
 
  private:
   StoreOptions opts_;
   LmdbEnv env_;
   Keyspace keys_;
   ListStore lists_;
+  StreamStore streams_;
 };
 
 }  // namespace postbox

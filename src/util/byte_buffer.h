@@ -29,6 +29,15 @@ class ByteBuffer {
     end_ += n;
   }
   void append(std::string_view s) { append(s.data(), s.size()); }
+  // Inserts at `pos` (from the front), moving what follows: for reply headers whose count is
+  // only known after the elements are written.
+  void insert(size_t pos, std::string_view s) {
+    reserve_tail(s.size());
+    char* at = data() + pos;
+    std::memmove(at + s.size(), at, size() - pos);
+    std::memcpy(at, s.data(), s.size());
+    end_ += s.size();
+  }
   void push_back(char c) {
     reserve_tail(1);
     data_[end_++] = c;

@@ -6,11 +6,16 @@
 //   postbox-load fanout [options]     S subscriber connections SUBSCRIBE one channel; publishers
 //                                     PUBLISH M messages. Reports delivered messages/s (first
 //                                     publish to last delivery) and publishes/s.
+//   postbox-load group [options]      P producers XADD to one stream; C consumers of one consumer
+//                                     group read with XREADGROUP ... COUNT 10 BLOCK ms ... > and
+//                                     XACK what they got. Reports messages/s end to end (first
+//                                     XADD to last XACK).
 //
 // Results go to stdout as "TEST<TAB>ops-per-second" lines (the format scripts/bench reads), a
-// human summary to stderr. Every message is checked: each reliable message is acknowledged exactly
-// once; each subscriber sees every publisher's messages complete and in order. Exit status 1 if a
-// check fails, 2 on a connection error or when --timeout runs out.
+// human summary to stderr. Every message is checked: each reliable or group message is
+// acknowledged exactly once (and the group's PEL is empty at the end); each subscriber sees every
+// publisher's messages complete and in order. Exit status 1 if a check fails, 2 on a connection
+// error or when --timeout runs out.
 #include <fmt/core.h>
 #include <hiredis/hiredis.h>
 #include <poll.h>
@@ -43,7 +48,9 @@ struct Options {
   int consumers = 4;
   long long messages = 20000;
   int size = 64;
-  int pipeline = 1;  // reliable: LPUSHes in flight per producer; fanout: PUBLISHes per publisher
+  int pipeline = 1;     // reliable/group: LPUSHes/XADDs in flight per producer; fanout: PUBLISHes
+  int count = 10;       // group: XREADGROUP COUNT
+  int block_ms = 1000;  // group: XREADGROUP BLOCK
   int subscribers = 50;
   int publishers = 1;
   int readers = 1;  // fanout: threads reading the subscriber connections (poll loops)
@@ -55,14 +62,15 @@ struct Options {
 
 [[noreturn]] void usage(int status) {
   std::fputs(
-      "usage: postbox-load reliable|fanout [options]\n"
+      "usage: postbox-load reliable|fanout|group [options]\n"
       "  --host H            server address (127.0.0.1)\n"
       "  --port N            server port (6379)\n"
       "  --messages N        messages in total (20000)\n"
       "  --size B            payload bytes per message (64)\n"
-      "  --pipeline D        requests in flight per producer/publisher (reliable 1, fanout 16)\n"
-      "  --key NAME          queue key / channel name (postbox-load); reliable also uses\n"
-      "                      NAME:processing. Both keys are deleted first.\n"
+      "  --pipeline D        requests in flight per producer/publisher (reliable and group 1,\n"
+      "                      fanout 16)\n"
+      "  --key NAME          queue key / channel name / stream (postbox-load); reliable also\n"
+      "                      uses NAME:processing. The keys are deleted first.\n"
       "  --label TEXT        test name printed before the tab (default from mode and sizes)\n"
       "  --timeout S         give up after S seconds (300)\n"
       "  --quiet             no summary on stderr\n"
@@ -72,7 +80,12 @@ struct Options {
       " fanout:\n"
       "  --subscribers S     SUBSCRIBE connections (50)\n"
       "  --publishers N      PUBLISH connections (1)\n"
-      "  --readers T         threads reading the subscribers (1)\n",
+      "  --readers T         threads reading the subscribers (1)\n"
+      " group:\n"
+      "  --producers P       XADD connections (2)\n"
+      "  --consumers C       XREADGROUP + XACK connections, consumers c0..c<C-1> of group g (4)\n"
+      "  --count N           XREADGROUP COUNT (10)\n"
+      "  --block MS          XREADGROUP BLOCK milliseconds (1000)\n",
       status == 0 ? stdout : stderr);
   std::exit(status);
 }
@@ -93,7 +106,7 @@ Options parse_args(int argc, char** argv) {
   if (argc < 2) usage(2);
   o.mode = argv[1];
   if (o.mode == "-h" || o.mode == "--help") usage(0);
-  if (o.mode != "reliable" && o.mode != "fanout") usage(2);
+  if (o.mode != "reliable" && o.mode != "fanout" && o.mode != "group") usage(2);
   bool pipeline_set = false;
   for (int i = 2; i < argc; ++i) {
     std::string_view a = argv[i];
@@ -131,6 +144,10 @@ Options parse_args(int argc, char** argv) {
       o.publishers = static_cast<int>(parse_number("--publishers", v, 1));
     else if (a == "--readers")
       o.readers = static_cast<int>(parse_number("--readers", v, 1));
+    else if (a == "--count")
+      o.count = static_cast<int>(parse_number("--count", v, 1));
+    else if (a == "--block")
+      o.block_ms = static_cast<int>(parse_number("--block", v, 1));
     else
       usage(2);
   }
@@ -163,14 +180,18 @@ class Conn {
   Conn& operator=(const Conn&) = delete;
 
   void append(std::initializer_list<std::string_view> args) {
-    const char* argv[8];
-    size_t lens[8];
-    int n = 0;
-    for (auto a : args) {
-      argv[n] = a.data();
-      lens[n++] = a.size();
+    append_args(args.begin(), args.size());
+  }
+  // For commands of variable length (XACK with a batch of ids).
+  void append_args(const std::string_view* args, size_t n) {
+    argv_.clear();
+    lens_.clear();
+    for (size_t i = 0; i < n; ++i) {
+      argv_.push_back(args[i].data());
+      lens_.push_back(args[i].size());
     }
-    if (redisAppendCommandArgv(ctx_, n, argv, lens) != REDIS_OK) fail("append");
+    if (redisAppendCommandArgv(ctx_, static_cast<int>(n), argv_.data(), lens_.data()) != REDIS_OK)
+      fail("append");
   }
   ReplyPtr read() {
     void* r = nullptr;
@@ -182,6 +203,10 @@ class Conn {
   }
   ReplyPtr call(std::initializer_list<std::string_view> args) {
     append(args);
+    return read();
+  }
+  ReplyPtr call_args(const std::vector<std::string_view>& args) {
+    append_args(args.data(), args.size());
     return read();
   }
   // For poll-driven readers: one read() from the socket, then replies already complete.
@@ -200,6 +225,8 @@ class Conn {
     die(fmt::format("connection {} failed: {}", what, ctx_->errstr[0] ? ctx_->errstr : "EOF"));
   }
   redisContext* ctx_ = nullptr;
+  std::vector<const char*> argv_;
+  std::vector<size_t> lens_;
 };
 
 double seconds(Clock::duration d) {
@@ -471,9 +498,183 @@ int run_fanout(const Options& o) {
   return 0;
 }
 
+// --------------------------------------------------------------------------------------- group
+
+std::string_view str_of(const redisReply* r) {
+  return r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS
+             ? std::string_view(r->str, r->len)
+             : std::string_view();
+}
+
+int run_group(const Options& o) {
+  const std::string stream = o.key;
+  const std::string group = "g";
+  const long long n = o.messages;
+  {
+    Conn admin(o);
+    admin.call({"DEL", stream});
+    admin.call({"XGROUP", "CREATE", stream, group, "0", "MKSTREAM"});
+  }
+  std::vector<std::atomic<unsigned char>> acked(static_cast<size_t>(n));
+  std::atomic<long long> done{0};
+  std::atomic<long long> problems{0};
+  std::atomic<long long> reads{0};  // XREADGROUP calls that returned entries
+  std::atomic<bool> finished{false};
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  Clock::time_point end_time{};
+  std::mutex end_mu;
+  watchdog(o.timeout_s, finished);
+
+  // Connect everything before the clock starts.
+  std::vector<std::thread> threads;
+  const int total_threads = o.producers + o.consumers;
+  for (int c = 0; c < o.consumers; ++c) {
+    threads.emplace_back([&, c] {
+      Conn conn(o);
+      const std::string name = fmt::format("c{}", c);
+      const std::string count = std::to_string(o.count);
+      const std::string block = std::to_string(o.block_ms);
+      std::vector<std::string_view> ack;
+      std::vector<long long> got;
+      ready.fetch_add(1);
+      while (!go.load()) std::this_thread::yield();
+      for (;;) {
+        ReplyPtr r = conn.call({"XREADGROUP", "GROUP", group, name, "COUNT", count, "BLOCK", block,
+                                "STREAMS", stream, ">"});
+        if (r->type == REDIS_REPLY_NIL) {
+          if (finished.load()) return;
+          continue;  // timed out: keep waiting
+        }
+        // [[stream, [[id, [field, value]], ...]]]
+        if (r->type != REDIS_REPLY_ARRAY || r->elements != 1 ||
+            r->element[0]->type != REDIS_REPLY_ARRAY || r->element[0]->elements != 2 ||
+            r->element[0]->element[1]->type != REDIS_REPLY_ARRAY)
+          die("unexpected XREADGROUP reply");
+        const redisReply* entries = r->element[0]->element[1];
+        if (entries->elements == 0 || entries->elements > static_cast<size_t>(o.count))
+          problems.fetch_add(1);
+        reads.fetch_add(1);
+        ack.assign({"XACK", stream, group});
+        got.clear();
+        bool stop = false;
+        for (size_t i = 0; i < entries->elements; ++i) {
+          const redisReply* e = entries->element[i];
+          if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+              e->element[0]->type != REDIS_REPLY_STRING ||
+              e->element[1]->type != REDIS_REPLY_ARRAY || e->element[1]->elements != 2)
+            die("unexpected XREADGROUP entry");
+          ack.push_back(str_of(e->element[0]));
+          std::string_view value = str_of(e->element[1]->element[1]);
+          if (value == "stop") {
+            stop = true;
+            continue;
+          }
+          got.push_back(std::strtoll(std::string(value).c_str(), nullptr, 10));
+        }
+        // Every id just delivered must have been pending, so XACK counts all of them.
+        ReplyPtr a = conn.call_args(ack);
+        if (a->type != REDIS_REPLY_INTEGER ||
+            a->integer != static_cast<long long>(entries->elements))
+          problems.fetch_add(1);
+        for (long long id : got) {
+          if (id < 0 || id >= n || acked[static_cast<size_t>(id)].fetch_add(1) != 0) {
+            problems.fetch_add(1);
+            continue;
+          }
+          if (done.fetch_add(1) + 1 == n) {
+            std::lock_guard lock(end_mu);
+            end_time = Clock::now();
+            finished = true;
+          }
+        }
+        if (stop) return;
+      }
+    });
+  }
+  for (int p = 0; p < o.producers; ++p) {
+    threads.emplace_back([&, p] {
+      Conn conn(o);
+      ready.fetch_add(1);
+      while (!go.load()) std::this_thread::yield();
+      long long in_flight = 0;
+      auto check = [&](ReplyPtr r) {
+        if (r->type != REDIS_REPLY_STRING) problems.fetch_add(1);
+      };
+      for (long long id = p; id < n; id += o.producers) {
+        conn.append({"XADD", stream, "*", "m", payload(id, o.size)});
+        if (++in_flight == o.pipeline) {
+          check(conn.read());
+          --in_flight;
+        }
+      }
+      while (in_flight-- > 0) check(conn.read());
+    });
+  }
+  while (ready.load() < total_threads) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const auto start = Clock::now();
+  go = true;
+  while (!finished.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  long long pending = -1, entries_read = -1, xlen = -1;
+  {
+    // Consumers still waiting in XREADGROUP: wake them with stop entries (one that misses out
+    // sees `finished` when its BLOCK times out).
+    Conn admin(o);
+    for (int c = 0; c < o.consumers; ++c) admin.call({"XADD", stream, "*", "m", "stop"});
+    for (auto& t : threads) t.join();
+    // Every delivered entry was acknowledged: the PEL is empty.
+    ReplyPtr pel = admin.call({"XPENDING", stream, group});
+    if (pel->type == REDIS_REPLY_ARRAY && pel->elements >= 1 &&
+        pel->element[0]->type == REDIS_REPLY_INTEGER)
+      pending = pel->element[0]->integer;
+    if (pending != 0) problems.fetch_add(1);
+    ReplyPtr len = admin.call({"XLEN", stream});
+    xlen = len->integer;
+    if (xlen != n + o.consumers) problems.fetch_add(1);
+    // entries-read counts every entry the group delivered: all messages plus the stops taken.
+    ReplyPtr groups = admin.call({"XINFO", "GROUPS", stream});
+    if (groups->type == REDIS_REPLY_ARRAY && groups->elements == 1) {
+      const redisReply* g = groups->element[0];
+      for (size_t i = 0; i + 1 < g->elements; i += 2)
+        if (str_of(g->element[i]) == "entries-read" &&
+            g->element[i + 1]->type == REDIS_REPLY_INTEGER)
+          entries_read = g->element[i + 1]->integer;
+    }
+    if (entries_read < n || entries_read > n + o.consumers) problems.fetch_add(1);
+    admin.call({"DEL", stream});
+  }
+  double secs;
+  {
+    std::lock_guard lock(end_mu);
+    secs = seconds(end_time - start);
+  }
+  const double rate = static_cast<double>(n) / secs;
+  const std::string label =
+      o.label.empty() ? fmt::format("group P{} C{}", o.producers, o.consumers) : o.label;
+  fmt::print("{}\t{:.2f}\n", label, rate);
+  std::fflush(stdout);
+  if (!o.quiet)
+    fmt::print(stderr,
+               "group: {} messages of {} B, {} producers (pipeline {}), {} consumers (COUNT {}): "
+               "{:.3f} s, {:.0f} msg/s end to end, {:.1f} entries per read; XLEN {}, entries-read "
+               "{}, pending {}; {} problems\n",
+               n, o.size, o.producers, o.pipeline, o.consumers, o.count, secs, rate,
+               static_cast<double>(n) / static_cast<double>(std::max(1LL, reads.load())), xlen,
+               entries_read, pending, problems.load());
+  if (problems.load() != 0) {
+    fmt::print(stderr,
+               "group: FAILED: {} problems (messages lost, duplicated or not acknowledged, or "
+               "the group's counters wrong)\n",
+               problems.load());
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o = parse_args(argc, argv);
+  if (o.mode == "group") return run_group(o);
   return o.mode == "reliable" ? run_reliable(o) : run_fanout(o);
 }

@@ -1,0 +1,158 @@
+#include "commands/stream_args.h"
+
+#include "commands/errors.h"
+
+namespace postbox {
+
+bool arg_stream_id(CommandContext& ctx, size_t i, uint64_t missing_seq, bool strict,
+                   StreamId& out) {
+  if (parse_stream_id(ctx.arg(i), missing_seq, strict, out)) return true;
+  ctx.reply.error(stream_err::kInvalidId);
+  return false;
+}
+
+namespace {
+
+bool range_bound(CommandContext& ctx, size_t i, uint64_t missing_seq, bool& exclusive,
+                 StreamId& out) {
+  std::string_view a = ctx.arg(i);
+  exclusive = a.size() > 1 && a[0] == '(';
+  if (exclusive ? parse_stream_id(a.substr(1), missing_seq, true, out)
+                : parse_stream_id(a, missing_seq, false, out)) {
+    return true;
+  }
+  ctx.reply.error(stream_err::kInvalidId);
+  return false;
+}
+
+}  // namespace
+
+bool arg_range_start(CommandContext& ctx, size_t i, StreamId& out) {
+  bool exclusive;
+  if (!range_bound(ctx, i, 0, exclusive, out)) return false;
+  if (exclusive && !stream_id_next(out)) {
+    ctx.reply.error("ERR invalid start ID for the interval");
+    return false;
+  }
+  return true;
+}
+
+bool arg_range_end(CommandContext& ctx, size_t i, StreamId& out) {
+  bool exclusive;
+  if (!range_bound(ctx, i, UINT64_MAX, exclusive, out)) return false;
+  if (exclusive && !stream_id_prev(out)) {
+    ctx.reply.error("ERR invalid end ID for the interval");
+    return false;
+  }
+  return true;
+}
+
+long parse_add_or_trim(CommandContext& ctx, bool xadd, StreamAddArgs& out) {
+  using Strategy = StreamTrim::Strategy;
+  StreamTrim& t = out.trim;
+  bool limit_given = false;
+  size_t i = 2;
+  for (; i < ctx.argc(); ++i) {
+    size_t more = ctx.argc() - 1 - i;
+    std::string_view opt = ctx.arg(i);
+    if (xadd && opt == "*") break;
+    bool maxlen = iequals(opt, "maxlen");
+    if ((maxlen || iequals(opt, "minid")) && more) {
+      if (t.strategy != Strategy::None) {
+        ctx.reply.error(
+            "ERR syntax error, MAXLEN and MINID options at the same time are not compatible");
+        return -1;
+      }
+      t.approx = false;
+      std::string_view next = ctx.arg(i + 1);
+      if (more >= 2 && (next == "~" || next == "=")) {
+        t.approx = next == "~";
+        ++i;
+      }
+      if (maxlen) {
+        auto n = arg_int64(ctx, i + 1);
+        if (!n) return -1;
+        if (*n < 0) {
+          ctx.reply.error("ERR The MAXLEN argument must be >= 0.");
+          return -1;
+        }
+        t.maxlen = *n;
+        t.strategy = Strategy::MaxLen;
+      } else {
+        if (!arg_stream_id(ctx, i + 1, 0, true, t.minid)) return -1;
+        t.strategy = Strategy::MinId;
+      }
+      ++i;
+    } else if (iequals(opt, "limit") && more) {
+      auto n = arg_int64(ctx, i + 1);
+      if (!n) return -1;
+      if (*n < 0) {
+        ctx.reply.error("ERR The LIMIT argument must be >= 0.");
+        return -1;
+      }
+      t.limit = *n;
+      limit_given = true;
+      ++i;
+    } else if (xadd && iequals(opt, "nomkstream")) {
+      out.no_mkstream = true;
+    } else if (xadd) {
+      if (!parse_stream_id(opt, 0, true, out.id, &out.seq_given)) {
+        ctx.reply.error(stream_err::kInvalidId);
+        return -1;
+      }
+      out.id_given = true;
+      break;
+    } else {
+      ctx.reply.error(err::kSyntax);
+      return -1;
+    }
+  }
+  if (limit_given && t.strategy == Strategy::None) {
+    ctx.reply.error(
+        "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy");
+    return -1;
+  }
+  if (!xadd && t.strategy == Strategy::None) {
+    ctx.reply.error("ERR syntax error, XTRIM must be called with a trimming strategy");
+    return -1;
+  }
+  if (limit_given && !t.approx) {
+    ctx.reply.error("ERR syntax error, LIMIT cannot be used without the special ~ option");
+    return -1;
+  }
+  if (!limit_given) {
+    // Redis bounds approximate trimming to 100 nodes' worth of entries per call.
+    t.limit = t.approx ? 100 * ctx.server.config.stream_node_max_entries : 0;
+    if (t.approx && t.limit <= 0) t.limit = 10000;
+  }
+  return static_cast<long>(i);
+}
+
+StreamStore& stream_store(CommandContext& ctx) {
+  StreamStore& s = ctx.store().streams();
+  s.set_node_limits(static_cast<uint64_t>(ctx.server.config.stream_node_max_bytes),
+                    static_cast<uint64_t>(ctx.server.config.stream_node_max_entries));
+  return s;
+}
+
+void reply_stream_id(ReplyBuilder& reply, const StreamId& id) {
+  char buf[kStreamIdTextMax];
+  reply.bulk(format_stream_id(id, buf));
+}
+
+void reply_entry(ReplyBuilder& reply, const StreamId& id, EntryReader& r) {
+  reply.array(2);
+  reply_stream_id(reply, id);
+  if (!r.ok()) {
+    reply.null_array();
+    return;
+  }
+  reply.array(static_cast<size_t>(r.pairs() * 2));
+  std::string_view f, v;
+  while (r.next(f, v)) {
+    reply.bulk(f);
+    reply.bulk(v);
+  }
+}
+
+}  // namespace postbox

@@ -1,0 +1,44 @@
+// What the stream commands share: id arguments with Redis's errors, XADD/XTRIM's trimming
+// options, and the reply shape of an entry.
+#pragma once
+
+#include <cstddef>
+
+#include "commands/context.h"
+#include "store/stream_store.h"
+
+namespace postbox {
+
+namespace stream_err {
+inline constexpr const char* kInvalidId =
+    "ERR Invalid stream ID specified as stream command argument";
+inline constexpr const char* kNoKeyGroupCreate =
+    "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to "
+    "use the MKSTREAM option to create an empty stream automatically.";
+}  // namespace stream_err
+
+// Parses args[i] as an id; replies Redis's error and returns false when it is not one.
+bool arg_stream_id(CommandContext& ctx, size_t i, uint64_t missing_seq, bool strict, StreamId& out);
+// A range bound: "-", "+", an id, or "(" id for an exclusive bound (start moves up, end down).
+bool arg_range_start(CommandContext& ctx, size_t i, StreamId& out);
+bool arg_range_end(CommandContext& ctx, size_t i, StreamId& out);
+
+struct StreamAddArgs {
+  StreamId id;
+  bool id_given = false;
+  bool seq_given = true;
+  bool no_mkstream = false;
+  StreamTrim trim;
+};
+// XADD's and XTRIM's options from args[2] on. For XADD returns the position of the id ("*" or
+// explicit); for XTRIM the end of the arguments. -1 after replying an error.
+long parse_add_or_trim(CommandContext& ctx, bool xadd, StreamAddArgs& out);
+
+// Keeps the store's node emulation in step with CONFIG SET stream-node-max-*.
+StreamStore& stream_store(CommandContext& ctx);
+
+// [id, [field, value, ...]]; an entry deleted since it was delivered is [id, nil].
+void reply_entry(ReplyBuilder& reply, const StreamId& id, EntryReader& r);
+void reply_stream_id(ReplyBuilder& reply, const StreamId& id);
+
+}  // namespace postbox

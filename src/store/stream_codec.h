@@ -1,0 +1,127 @@
+// How a stream lives in LMDB. Every record sits in the elems table under the key's data id, so
+// deleting a stream reclaims it all by prefix, like a list:
+//
+//   [id:8][0x00]                               header: length, last/first/max-deleted ids,
+//                                              entries added, group count, node emulation
+//   [id:8][0x01][entry id:16]                  entry: [node][n]([len][field][len][value])*
+//   [id:8][0x02][group name]                   group: gid, last-delivered id, entries-read,
+//                                              PEL size, consumer count
+//   [id:8][0x03][gid:8][entry id:16]           group PEL: delivery time, delivery count, owner
+//   [id:8][0x04][gid:8][consumer name]         consumer: cid, seen/active time, PEL size
+//   [id:8][0x05][gid:8][cid:8][entry id:16]    the consumer's own PEL (an index, empty value)
+//
+// Entry ids are 16 bytes big endian, so a cursor walks a stream, a PEL or a consumer's PEL in id
+// order: XADD, XACK and every entry XREADGROUP hands out cost O(log N); ranges and PEL scans are
+// cursor walks that never load more than they return. Groups and consumers sort by name, the
+// order Redis's radix trees give them.
+//
+// Redis stores entries in listpack "nodes" of at most stream-node-max-entries entries and about
+// stream-node-max-bytes bytes, and `~` trimming only drops whole nodes. Each entry records the
+// node Redis would have put it in (estimated from the same limits), so approximate trimming
+// removes what Redis removes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "store/stream_id.h"
+
+namespace postbox {
+
+enum class StreamTag : uint8_t {
+  Header = 0,
+  Entry = 1,
+  Group = 2,
+  Pel = 3,
+  Consumer = 4,
+  ConsumerPel = 5
+};
+
+struct StreamHeader {
+  uint64_t length = 0;
+  uint64_t entries_added = 0;
+  StreamId last_id, first_id, max_deleted;
+  uint64_t groups = 0;
+  uint64_t next_gid = 1;
+  // Node emulation: the tail node's number, entries (live and deleted), estimated listpack
+  // bytes and master fields; how many nodes hold live entries.
+  uint64_t nodes = 0;
+  uint64_t tail_node = 0;
+  uint64_t tail_entries = 0;
+  uint64_t tail_bytes = 0;
+  StreamId tail_master;     // the id the tail node's entries are delta-encoded against
+  std::string tail_fields;  // the node's master field names, as entry_fields encodes them
+};
+
+constexpr int64_t kEntriesReadInvalid = -1;
+
+struct GroupRecord {
+  uint64_t gid = 0;
+  StreamId last_id;
+  int64_t entries_read = kEntriesReadInvalid;
+  uint64_t pel_count = 0;
+  uint64_t consumers = 0;
+  uint64_t next_cid = 1;
+};
+
+struct ConsumerRecord {
+  uint64_t cid = 0;
+  int64_t seen_ms = 0;
+  int64_t active_ms = -1;  // -1: never did anything but exist
+  uint64_t pel_count = 0;
+};
+
+struct PelRecord {
+  int64_t delivery_ms = 0;
+  uint64_t delivery_count = 0;
+  std::string_view consumer;
+};
+
+// Record keys. `out` is overwritten.
+void stream_header_key(uint64_t data_id, std::string& out);
+void stream_entry_key(uint64_t data_id, const StreamId& id, std::string& out);
+void stream_group_key(uint64_t data_id, std::string_view group, std::string& out);
+void stream_pel_key(uint64_t data_id, uint64_t gid, const StreamId& id, std::string& out);
+void stream_consumer_key(uint64_t data_id, uint64_t gid, std::string_view name, std::string& out);
+void stream_consumer_pel_key(uint64_t data_id, uint64_t gid, uint64_t cid, const StreamId& id,
+                             std::string& out);
+// The id at the end of an entry / PEL / consumer-PEL key.
+StreamId stream_key_id(std::string_view key);
+
+void encode_stream_header(const StreamHeader& h, std::string& out);
+bool decode_stream_header(std::string_view v, StreamHeader& h);
+void encode_group(const GroupRecord& g, std::string& out);
+bool decode_group(std::string_view v, GroupRecord& g);
+void encode_consumer(const ConsumerRecord& c, std::string& out);
+bool decode_consumer(std::string_view v, ConsumerRecord& c);
+void encode_pel(int64_t delivery_ms, uint64_t count, std::string_view consumer, std::string& out);
+bool decode_pel(std::string_view v, PelRecord& p);
+
+// Entry values: the node number, then the field/value pairs.
+void encode_entry(uint64_t node, const std::string_view* pairs, size_t n_pairs, std::string& out);
+// Reads an encoded entry: node(), then next() for each pair until it returns false.
+class EntryReader {
+ public:
+  explicit EntryReader(std::string_view v);
+  bool ok() const { return ok_; }
+  uint64_t node() const { return node_; }
+  uint64_t pairs() const { return pairs_; }
+  bool next(std::string_view& field, std::string_view& value);
+
+ private:
+  bool read_bytes(std::string_view& out);
+  std::string_view rest_;
+  uint64_t node_ = 0, pairs_ = 0, read_ = 0;
+  bool ok_ = true;
+};
+
+// The field names of an entry, encoded for comparison with a node's master fields.
+void entry_fields(const std::string_view* pairs, size_t n_pairs, std::string& out);
+// About how many bytes Redis's listpack needs for an entry: with its field names, or (when they
+// equal the node's master fields) without; and for a new node's header and master entry.
+size_t listpack_entry_bytes(const std::string_view* pairs, size_t n_pairs, bool same_fields,
+                            const StreamId& id, const StreamId& master);
+size_t listpack_node_bytes(const std::string_view* pairs, size_t n_pairs);
+
+}  // namespace postbox

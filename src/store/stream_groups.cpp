@@ -1,0 +1,511 @@
+// Consumer groups: groups, consumers and the pending entries lists (PEL), on the records that
+// stream_codec.h lays out. A PEL record lives twice: under the group (id order, for XPENDING and
+// XAUTOCLAIM) and under its consumer (for XREADGROUP's history and XPENDING's consumer filter).
+#include <cstring>
+#include <vector>
+
+#include "store/mdb_util.h"
+#include "store/stream_store.h"
+
+namespace postbox {
+namespace {
+
+bool has_prefix(const MDB_val& k, std::string_view prefix) {
+  return k.mv_size >= prefix.size() && std::memcmp(k.mv_data, prefix.data(), prefix.size()) == 0;
+}
+
+// Walks the records whose key starts with `prefix`, from `from` (a key with that prefix);
+// fn(key, value) returns false to stop.
+Status walk_prefix(LmdbEnv& env, std::string_view prefix, std::string_view from,
+                   FunctionRef<bool(std::string_view, std::string_view)> fn) {
+  CursorGuard cur(env.txn(), env.elems_dbi());
+  if (cur.rc()) return LmdbEnv::lmdb_error(cur.rc(), "opening cursor");
+  MDB_val k = mdb_val(from), v;
+  int rc = mdb_cursor_get(cur.get(), &k, &v, MDB_SET_RANGE);
+  while (rc == 0 && has_prefix(k, prefix)) {
+    if (!fn(view_of(k), view_of(v))) return Status::ok();
+    rc = mdb_cursor_get(cur.get(), &k, &v, MDB_NEXT);
+  }
+  if (rc && rc != MDB_NOTFOUND) return LmdbEnv::lmdb_error(rc, "reading stream");
+  return Status::ok();
+}
+
+}  // namespace
+
+Status StreamStore::put_group(std::string_view name, const GroupRecord& g) {
+  stream_group_key(entry_.meta.id, name, k2_);
+  encode_group(g, v_);
+  Status s = put(k2_, v_);
+  if (s) keys_.touched(entry_);
+  return s;
+}
+
+Status StreamStore::put_consumer(uint64_t gid, std::string_view name, const ConsumerRecord& c) {
+  stream_consumer_key(entry_.meta.id, gid, name, k2_);
+  encode_consumer(c, v_);
+  return put(k2_, v_);
+}
+
+Result<bool> StreamStore::group(std::string_view name, GroupRecord& g) {
+  stream_group_key(entry_.meta.id, name, k_);
+  std::string_view v;
+  auto got = get(k_, v);
+  if (!got || !*got) return got;
+  if (!decode_group(v, g)) return Status::error("ERR corrupt consumer group record");
+  return true;
+}
+
+Status StreamStore::each_group(FunctionRef<void(std::string_view, const GroupRecord&)> visit) {
+  std::string prefix;
+  stream_group_key(entry_.meta.id, "", prefix);
+  return walk_prefix(env_, prefix, prefix, [&](std::string_view k, std::string_view v) {
+    GroupRecord g;
+    if (decode_group(v, g)) visit(k.substr(prefix.size()), g);
+    return true;
+  });
+}
+
+Result<bool> StreamStore::create_group(std::string_view name, const StreamId& last_id,
+                                       int64_t entries_read) {
+  GroupRecord g;
+  auto found = group(name, g);
+  if (!found) return found.status();
+  if (*found) return false;
+  g = GroupRecord{};
+  g.gid = head_.next_gid++;
+  g.last_id = last_id;
+  g.entries_read = entries_read;
+  ++head_.groups;
+  Status s = put_group(name, g);
+  if (!s) return s;
+  s = save_header();
+  if (!s) return s;
+  return true;
+}
+
+Result<bool> StreamStore::destroy_group(std::string_view name) {
+  GroupRecord g;
+  auto found = group(name, g);
+  if (!found || !*found) return found;
+  stream_group_key(entry_.meta.id, name, k_);
+  Status s = del(k_);
+  if (!s) return s;
+  // The group's PEL, consumers and consumer PELs: three key ranges under its gid.
+  std::vector<std::string> doomed;
+  for (StreamTag tag : {StreamTag::Pel, StreamTag::Consumer, StreamTag::ConsumerPel}) {
+    std::string prefix;
+    stream_pel_key(entry_.meta.id, g.gid, StreamId{}, prefix);
+    prefix[8] = static_cast<char>(tag);
+    prefix.resize(17);
+    s = walk_prefix(env_, prefix, prefix, [&](std::string_view k, std::string_view) {
+      doomed.emplace_back(k);
+      return true;
+    });
+    if (!s) return s;
+  }
+  for (const std::string& k : doomed) {
+    s = del(k);
+    if (!s) return s;
+  }
+  --head_.groups;
+  s = save_header();
+  if (!s) return s;
+  return true;
+}
+
+Status StreamStore::set_group_id(std::string_view name, GroupRecord& g, const StreamId& last_id,
+                                 int64_t entries_read) {
+  g.last_id = last_id;
+  g.entries_read = entries_read;
+  return put_group(name, g);
+}
+
+Result<bool> StreamStore::consumer(const GroupRecord& g, std::string_view name, ConsumerRecord& c) {
+  stream_consumer_key(entry_.meta.id, g.gid, name, k_);
+  std::string_view v;
+  auto got = get(k_, v);
+  if (!got || !*got) return got;
+  if (!decode_consumer(v, c)) return Status::error("ERR corrupt consumer record");
+  return true;
+}
+
+Result<bool> StreamStore::touch_consumer(std::string_view group_name, GroupRecord& g,
+                                         std::string_view name, int64_t now_ms, ConsumerRecord& c,
+                                         bool refresh) {
+  auto found = consumer(g, name, c);
+  if (!found) return found.status();
+  if (*found) {
+    if (!refresh) return false;
+    c.seen_ms = now_ms;
+    Status s = put_consumer(g.gid, name, c);
+    if (!s) return s;
+    return false;
+  }
+  c = ConsumerRecord{};
+  c.cid = g.next_cid++;
+  c.seen_ms = now_ms;
+  ++g.consumers;
+  Status s = put_consumer(g.gid, name, c);
+  if (!s) return s;
+  s = put_group(group_name, g);
+  if (!s) return s;
+  return true;
+}
+
+Status StreamStore::each_consumer(
+    const GroupRecord& g, FunctionRef<void(std::string_view, const ConsumerRecord&)> visit) {
+  std::string prefix;
+  stream_consumer_key(entry_.meta.id, g.gid, "", prefix);
+  return walk_prefix(env_, prefix, prefix, [&](std::string_view k, std::string_view v) {
+    ConsumerRecord c;
+    if (decode_consumer(v, c)) visit(k.substr(prefix.size()), c);
+    return true;
+  });
+}
+
+Result<int64_t> StreamStore::delete_consumer(std::string_view group_name, GroupRecord& g,
+                                             std::string_view name) {
+  ConsumerRecord c;
+  auto found = consumer(g, name, c);
+  if (!found) return found.status();
+  if (!*found) return int64_t{-1};
+  std::string prefix;
+  stream_consumer_pel_key(entry_.meta.id, g.gid, c.cid, StreamId{}, prefix);
+  prefix.resize(prefix.size() - 16);
+  std::vector<std::string> doomed;
+  Status s = walk_prefix(env_, prefix, prefix, [&](std::string_view k, std::string_view) {
+    doomed.emplace_back(k);
+    return true;
+  });
+  if (!s) return s;
+  for (const std::string& k : doomed) {
+    stream_pel_key(entry_.meta.id, g.gid, stream_key_id(k), k_);
+    if (!(s = del(k_)) || !(s = del(k))) return s;
+  }
+  g.pel_count -= std::min<uint64_t>(g.pel_count, doomed.size());
+  --g.consumers;
+  stream_consumer_key(entry_.meta.id, g.gid, name, k_);
+  if (!(s = del(k_))) return s;
+  if (!(s = put_group(group_name, g))) return s;
+  return static_cast<int64_t>(c.pel_count);
+}
+
+// ---- delivery -------------------------------------------------------------------------------
+
+Result<uint64_t> StreamStore::deliver_new(std::string_view group_name, GroupRecord& g,
+                                          std::string_view consumer_name, uint64_t count,
+                                          bool noack, int64_t now_ms, EntryVisitor visit) {
+  ConsumerRecord c;
+  auto created = touch_consumer(group_name, g, consumer_name, now_ms, c);
+  if (!created) return created.status();
+  StreamId from = g.last_id;
+  if (!stream_id_next(from)) return uint64_t{0};
+  // Read first (replies are written as entries are read), write the PEL after: no cursor
+  // walks a table while it is being changed.
+  std::vector<StreamId> delivered;
+  uint64_t n = 0;
+  auto walked = walk(from, StreamId::max(), false, [&](const StreamId& id, std::string_view v) {
+    if (id > g.last_id) {
+      if (g.entries_read != kEntriesReadInvalid && !range_has_tombstones(id, StreamId::max())) {
+        ++g.entries_read;
+      } else if (head_.entries_added) {
+        g.entries_read = estimate_read_counter(id);
+      }
+      g.last_id = id;
+    }
+    EntryReader r(v);
+    visit(id, r);
+    if (!noack) delivered.push_back(id);
+    return ++n != count;
+  });
+  if (!walked) return walked.status();
+  for (const StreamId& id : delivered) {
+    stream_pel_key(entry_.meta.id, g.gid, id, k_);
+    std::string_view old;
+    auto busy = get(k_, old);
+    if (!busy) return busy.status();
+    if (*busy) {
+      // XGROUP SETID moved the group back over pending entries: the new reader takes them.
+      PelRecord rec;
+      std::string owner_name;
+      if (decode_pel(old, rec)) owner_name.assign(rec.consumer);
+      rec.consumer = owner_name;
+      Status s = reassign(group_name, g, id, rec, consumer_name, c, now_ms, 1);
+      if (!s) return s;
+      continue;
+    }
+    encode_pel(now_ms, 1, consumer_name, v_);
+    Status s = put(k_, v_);
+    if (!s) return s;
+    stream_consumer_pel_key(entry_.meta.id, g.gid, c.cid, id, k_);
+    if (!(s = put(k_, ""))) return s;
+    ++c.pel_count;
+    ++g.pel_count;
+  }
+  Status s = put_consumer(g.gid, consumer_name, c);
+  if (!s) return s;
+  if (n > 0 && !(s = put_group(group_name, g))) return s;
+  return n;
+}
+
+Result<uint64_t> StreamStore::deliver_history(std::string_view group_name, GroupRecord& g,
+                                              std::string_view consumer_name, const StreamId& after,
+                                              uint64_t count, int64_t now_ms, EntryVisitor visit) {
+  ConsumerRecord c;
+  auto created = touch_consumer(group_name, g, consumer_name, now_ms, c);
+  if (!created) return created.status();
+  StreamId from = after;
+  if (!stream_id_next(from)) return uint64_t{0};
+  std::string prefix, start;
+  stream_consumer_pel_key(entry_.meta.id, g.gid, c.cid, from, start);
+  prefix.assign(start, 0, start.size() - 16);
+  std::vector<StreamId> ids;
+  Status s = walk_prefix(env_, prefix, start, [&](std::string_view k, std::string_view) {
+    ids.push_back(stream_key_id(k));
+    return ids.size() != count;
+  });
+  if (!s) return s;
+  for (const StreamId& id : ids) {
+    auto found = entry(id, visit);
+    if (!found) return found.status();
+    if (!*found) {
+      EntryReader gone("");
+      visit(id, gone);
+    }
+    stream_pel_key(entry_.meta.id, g.gid, id, k_);
+    std::string_view v;
+    auto got = get(k_, v);
+    if (!got) return got.status();
+    PelRecord rec;
+    if (!*got || !decode_pel(v, rec)) continue;
+    std::string owner(rec.consumer);
+    encode_pel(now_ms, rec.delivery_count + 1, owner, v_);
+    if (!(s = put(k_, v_))) return s;
+  }
+  return static_cast<uint64_t>(ids.size());
+}
+
+Status StreamStore::drop_pending(GroupRecord& g, const StreamId& id, const PelRecord& rec) {
+  stream_pel_key(entry_.meta.id, g.gid, id, k_);
+  Status s = del(k_);
+  if (!s) return s;
+  if (g.pel_count) --g.pel_count;
+  ConsumerRecord c;
+  std::string owner(rec.consumer);
+  auto found = consumer(g, owner, c);
+  if (!found) return found.status();
+  if (!*found) return Status::ok();
+  stream_consumer_pel_key(entry_.meta.id, g.gid, c.cid, id, k_);
+  if (!(s = del(k_))) return s;
+  if (c.pel_count) --c.pel_count;
+  return put_consumer(g.gid, owner, c);
+}
+
+Result<int64_t> StreamStore::ack(std::string_view group_name, GroupRecord& g,
+                                 std::span<const StreamId> ids) {
+  int64_t acked = 0;
+  for (const StreamId& id : ids) {
+    stream_pel_key(entry_.meta.id, g.gid, id, k_);
+    std::string_view v;
+    auto got = get(k_, v);
+    if (!got) return got.status();
+    PelRecord rec;
+    if (!*got || !decode_pel(v, rec)) continue;
+    std::string owner(rec.consumer);
+    rec.consumer = owner;
+    Status s = drop_pending(g, id, rec);
+    if (!s) return s;
+    ++acked;
+  }
+  if (acked) {
+    Status s = put_group(group_name, g);
+    if (!s) return s;
+  }
+  return acked;
+}
+
+Status StreamStore::reassign(std::string_view group_name, GroupRecord& g, const StreamId& id,
+                             const PelRecord& old, std::string_view consumer_name,
+                             ConsumerRecord& owner, int64_t delivery_ms, uint64_t delivery_count) {
+  Status s;
+  bool moving = old.consumer != consumer_name;
+  if (moving && !old.consumer.empty()) {
+    ConsumerRecord prev;
+    std::string prev_name(old.consumer);
+    auto found = consumer(g, prev_name, prev);
+    if (!found) return found.status();
+    if (*found) {
+      stream_consumer_pel_key(entry_.meta.id, g.gid, prev.cid, id, k_);
+      if (!(s = del(k_))) return s;
+      if (prev.pel_count) --prev.pel_count;
+      if (!(s = put_consumer(g.gid, prev_name, prev))) return s;
+    }
+  }
+  if (moving) {
+    stream_consumer_pel_key(entry_.meta.id, g.gid, owner.cid, id, k_);
+    if (!(s = put(k_, ""))) return s;
+    ++owner.pel_count;
+    if (!(s = put_consumer(g.gid, consumer_name, owner))) return s;
+  }
+  stream_pel_key(entry_.meta.id, g.gid, id, k_);
+  encode_pel(delivery_ms, delivery_count, consumer_name, v_);
+  (void)group_name;
+  return put(k_, v_);
+}
+
+// ---- inspection -----------------------------------------------------------------------------
+
+Status StreamStore::pending(const GroupRecord& g, uint64_t cid, const StreamId& start,
+                            const StreamId& end, uint64_t count,
+                            FunctionRef<bool(const PendingView&)> visit) {
+  if (start > end) return Status::ok();
+  std::string from, prefix;
+  if (cid == 0) {
+    stream_pel_key(entry_.meta.id, g.gid, start, from);
+  } else {
+    stream_consumer_pel_key(entry_.meta.id, g.gid, cid, start, from);
+  }
+  prefix.assign(from, 0, from.size() - 16);
+  uint64_t n = 0;
+  std::string pel_key;
+  return walk_prefix(env_, prefix, from, [&](std::string_view k, std::string_view v) {
+    PendingView p;
+    p.id = stream_key_id(k);
+    if (p.id > end) return false;
+    if (cid != 0) {
+      stream_pel_key(entry_.meta.id, g.gid, p.id, pel_key);
+      MDB_val pk = mdb_val(pel_key), pv;
+      if (mdb_get(env_.txn(), env_.elems_dbi(), &pk, &pv) != 0) return true;
+      v = view_of(pv);
+    }
+    if (!decode_pel(v, p.rec)) return true;
+    if (!visit(p)) return false;
+    return ++n != count;
+  });
+}
+
+Result<bool> StreamStore::pending_bounds(const GroupRecord& g, StreamId& first, StreamId& last) {
+  bool any = false;
+  Status s = pending(g, 0, StreamId{}, StreamId::max(), 1, [&](const PendingView& p) {
+    first = p.id;
+    any = true;
+    return false;
+  });
+  if (!s) return s;
+  if (!any) return false;
+  // The last one: position just past the group's PEL range and step back.
+  std::string past;
+  stream_pel_key(entry_.meta.id, g.gid + 1, StreamId{}, past);
+  past[8] = static_cast<char>(StreamTag::Pel);
+  CursorGuard cur(env_.txn(), env_.elems_dbi());
+  MDB_val k = mdb_val(past), v;
+  int rc = mdb_cursor_get(cur.get(), &k, &v, MDB_SET_RANGE);
+  rc = rc == MDB_NOTFOUND ? mdb_cursor_get(cur.get(), &k, &v, MDB_LAST)
+                          : mdb_cursor_get(cur.get(), &k, &v, MDB_PREV);
+  if (rc) return LmdbEnv::lmdb_error(rc, "reading pending entries");
+  last = stream_key_id(view_of(k));
+  return true;
+}
+
+// ---- claiming -------------------------------------------------------------------------------
+
+Result<StreamStore::ClaimOutcome> StreamStore::claim(std::string_view group_name, GroupRecord& g,
+                                                     std::string_view consumer_name,
+                                                     const StreamId& id, const ClaimOptions& o,
+                                                     int64_t now_ms, ConsumerRecord& owner,
+                                                     bool& owner_loaded) {
+  stream_pel_key(entry_.meta.id, g.gid, id, k_);
+  std::string_view v;
+  auto got = get(k_, v);
+  if (!got) return got.status();
+  PelRecord rec;
+  std::string old_owner;
+  bool pending = *got && decode_pel(v, rec);
+  if (pending) {
+    old_owner.assign(rec.consumer);
+    rec.consumer = old_owner;
+  }
+  stream_entry_key(entry_.meta.id, id, k_);
+  std::string_view ev;
+  auto exists = get(k_, ev);
+  if (!exists) return exists.status();
+  if (!*exists) {
+    if (!pending) return ClaimOutcome::Skipped;
+    Status s = drop_pending(g, id, rec);
+    if (!s) return s;
+    return ClaimOutcome::Deleted;
+  }
+  if (!pending) {
+    if (!o.force) return ClaimOutcome::Skipped;
+    // FORCE makes a PEL record from scratch, as if delivered once to nobody.
+    rec = PelRecord{now_ms, 1, {}};
+    ++g.pel_count;
+  } else if (o.min_idle_ms && now_ms - rec.delivery_ms < o.min_idle_ms) {
+    return ClaimOutcome::Skipped;
+  }
+  if (!owner_loaded) {
+    auto created = touch_consumer(group_name, g, consumer_name, now_ms, owner);
+    if (!created) return created.status();
+    owner_loaded = true;
+  }
+  uint64_t count = rec.delivery_count;
+  if (o.retry_count >= 0) {
+    count = static_cast<uint64_t>(o.retry_count);
+  } else if (!o.justid) {
+    ++count;
+  }
+  int64_t when = o.delivery_ms < 0 ? now_ms : o.delivery_ms;
+  if (!pending) rec.consumer = {};  // a forced record has no previous owner to detach from
+  Status s = reassign(group_name, g, id, rec, consumer_name, owner, when, count);
+  if (!s) return s;
+  return ClaimOutcome::Claimed;
+}
+
+Result<StreamId> StreamStore::autoclaim(std::string_view group_name, GroupRecord& g,
+                                        std::string_view consumer_name, const StreamId& start,
+                                        uint64_t count, uint64_t attempts, const ClaimOptions& o,
+                                        int64_t now_ms,
+                                        FunctionRef<void(const StreamId&)> on_claimed,
+                                        FunctionRef<void(const StreamId&)> on_deleted) {
+  // Decide while walking the PEL (reads only), then change it.
+  struct Step {
+    StreamId id;
+    bool deleted;
+  };
+  std::vector<Step> steps;
+  StreamId cursor;
+  std::string entry_key;
+  Status s = pending(g, 0, start, StreamId::max(), 0, [&](const PendingView& p) {
+    if (attempts == 0 || count == 0) {
+      cursor = p.id;
+      return false;
+    }
+    --attempts;
+    stream_entry_key(entry_.meta.id, p.id, entry_key);
+    MDB_val ek = mdb_val(entry_key), ev;
+    if (mdb_get(env_.txn(), env_.elems_dbi(), &ek, &ev) != 0) {
+      steps.push_back({p.id, true});
+      --count;
+      return true;
+    }
+    if (o.min_idle_ms && now_ms - p.rec.delivery_ms < o.min_idle_ms) return true;
+    steps.push_back({p.id, false});
+    --count;
+    return true;
+  });
+  if (!s) return s;
+  ConsumerRecord owner;
+  bool owner_loaded = false;
+  ClaimOptions each = o;
+  each.min_idle_ms = 0;  // already checked above
+  each.force = false;
+  for (const Step& st : steps) {
+    auto outcome = claim(group_name, g, consumer_name, st.id, each, now_ms, owner, owner_loaded);
+    if (!outcome) return outcome.status();
+    if (*outcome == ClaimOutcome::Claimed) on_claimed(st.id);
+    if (*outcome == ClaimOutcome::Deleted) on_deleted(st.id);
+  }
+  return cursor;
+}
+
+}  // namespace postbox

@@ -1,0 +1,164 @@
+// Redis streams and consumer groups on the keyspace (layout in stream_codec.h). The command
+// layer opens a stream, then works on it: one stream is open at a time, and every call that
+// changes it writes its header back before returning.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "store/keyspace.h"
+#include "store/stream_codec.h"
+#include "util/function_ref.h"
+#include "util/status.h"
+
+namespace postbox {
+
+struct StreamTrim {
+  enum class Strategy { None, MaxLen, MinId };
+  Strategy strategy = Strategy::None;
+  bool approx = false;
+  int64_t maxlen = 0;
+  StreamId minid;
+  int64_t limit = 0;  // 0: no limit on the entries removed
+};
+
+enum class AppendOutcome { Added, IdTooSmall, Exhausted };
+
+// A visited entry: its id and fields (ok() false for an entry deleted since it was pending).
+using EntryVisitor = FunctionRef<void(const StreamId&, EntryReader&)>;
+
+struct PendingView {
+  StreamId id;
+  PelRecord rec;
+};
+
+class StreamStore {
+ public:
+  StreamStore(LmdbEnv& env, Keyspace& keys) : env_(env), keys_(keys) {}
+
+  // Redis's node limits (stream-node-max-bytes / -entries), for `~` trimming.
+  void set_node_limits(uint64_t max_bytes, uint64_t max_entries) {
+    node_max_bytes_ = max_bytes;
+    node_max_entries_ = max_entries;
+  }
+
+  // Opens (db, key): true for a stream, false when absent, WRONGTYPE for another type.
+  Result<bool> open(int db, std::string_view key, int64_t now_ms);
+  // Creates an empty stream under the key open() reported absent, and opens it.
+  Status create(int db, std::string_view key);
+  const StreamHeader& header() const { return head_; }
+
+  // ---- entries (stream_store.cpp) ----
+  // Appends an entry with `id` (or the next id when !id_given; with !seq_given only the ms part
+  // is fixed). `pairs` alternates fields and values.
+  Result<AppendOutcome> append(const StreamId& id, bool id_given, bool seq_given,
+                               std::span<const std::string_view> pairs, int64_t now_ms,
+                               StreamId& added);
+  // Removes entries as XTRIM / XADD's trimming options say; returns how many.
+  Result<int64_t> trim(const StreamTrim& t);
+  // Visits entries with start <= id <= end (reverse order when `rev`), at most `count`
+  // (0: all). Returns how many it visited.
+  Result<uint64_t> scan(const StreamId& start, const StreamId& end, uint64_t count, bool rev,
+                        EntryVisitor visit);
+  // Visits one entry if it exists.
+  Result<bool> entry(const StreamId& id, EntryVisitor visit);
+  // XDEL: deletes the entries that exist; returns how many.
+  Result<int64_t> remove(std::span<const StreamId> ids);
+  // XSETID, after the command checked the arguments against header().
+  Status set_last_id(const StreamId& id, int64_t entries_added, const StreamId& max_deleted);
+  // Redis's logical read counter of `id` (kEntriesReadInvalid when it cannot be known).
+  int64_t estimate_read_counter(const StreamId& id) const;
+  // XINFO's lag of a group, or false when it cannot be known.
+  bool group_lag(const GroupRecord& g, int64_t& lag) const;
+  // Whether XDELs left tombstones in [start, end].
+  bool range_has_tombstones(const StreamId& start, const StreamId& end) const;
+
+  // ---- groups and consumers (stream_groups.cpp) ----
+  Result<bool> group(std::string_view name, GroupRecord& g);
+  Status save_group(std::string_view name, const GroupRecord& g) { return put_group(name, g); }
+  // Visits groups in name order.
+  Status each_group(FunctionRef<void(std::string_view name, const GroupRecord&)> visit);
+  // False when the group exists already.
+  Result<bool> create_group(std::string_view name, const StreamId& last_id, int64_t entries_read);
+  Result<bool> destroy_group(std::string_view name);
+  Status set_group_id(std::string_view name, GroupRecord& g, const StreamId& last_id,
+                      int64_t entries_read);
+  Result<bool> consumer(const GroupRecord& g, std::string_view name, ConsumerRecord& c);
+  // Creates the consumer if missing (true when it did); refreshes its seen time otherwise.
+  Result<bool> touch_consumer(std::string_view group_name, GroupRecord& g, std::string_view name,
+                              int64_t now_ms, ConsumerRecord& c, bool refresh = true);
+  Status each_consumer(const GroupRecord& g,
+                       FunctionRef<void(std::string_view name, const ConsumerRecord&)> visit);
+  // Deletes a consumer and its pending entries; returns how many it had, -1 when absent.
+  Result<int64_t> delete_consumer(std::string_view group_name, GroupRecord& g,
+                                  std::string_view name);
+
+  // XREADGROUP ... >: hands out up to `count` (0: all) entries after the group's last id to the
+  // consumer, recording them as pending unless `noack`.
+  Result<uint64_t> deliver_new(std::string_view group_name, GroupRecord& g,
+                               std::string_view consumer, uint64_t count, bool noack,
+                               int64_t now_ms, EntryVisitor visit);
+  // XREADGROUP with an id: the consumer's pending entries after `after`, delivery counts
+  // bumped; entries deleted from the stream are visited with a reader whose ok() is false.
+  Result<uint64_t> deliver_history(std::string_view group_name, GroupRecord& g,
+                                   std::string_view consumer, const StreamId& after, uint64_t count,
+                                   int64_t now_ms, EntryVisitor visit);
+  // XACK: removes the ids from the PEL; returns how many were pending.
+  Result<int64_t> ack(std::string_view group_name, GroupRecord& g, std::span<const StreamId> ids);
+  // Visits the group's PEL from `start` to `end`, or one consumer's (cid != 0), at most `count`.
+  Status pending(const GroupRecord& g, uint64_t cid, const StreamId& start, const StreamId& end,
+                 uint64_t count, FunctionRef<bool(const PendingView&)> visit);
+  // First and last pending ids; false when the PEL is empty.
+  Result<bool> pending_bounds(const GroupRecord& g, StreamId& first, StreamId& last);
+
+  struct ClaimOptions {
+    int64_t min_idle_ms = 0;
+    int64_t delivery_ms = -1;  // -1: now
+    int64_t retry_count = -1;  // -1: increment (unless justid)
+    bool force = false;
+    bool justid = false;
+  };
+  // XCLAIM of one id. Returns Claimed, NotPending (or not idle long enough), or Deleted (the
+  // entry is gone from the stream: its PEL record was dropped).
+  enum class ClaimOutcome { Claimed, Skipped, Deleted };
+  Result<ClaimOutcome> claim(std::string_view group_name, GroupRecord& g, std::string_view consumer,
+                             const StreamId& id, const ClaimOptions& opts, int64_t now_ms,
+                             ConsumerRecord& owner, bool& owner_loaded);
+  // XAUTOCLAIM's walk: from `start`, at most `count` claimed or deleted, `attempts` PEL records
+  // looked at. Visits claimed ids (deleted ones go to on_deleted); returns the next cursor.
+  Result<StreamId> autoclaim(std::string_view group_name, GroupRecord& g, std::string_view consumer,
+                             const StreamId& start, uint64_t count, uint64_t attempts,
+                             const ClaimOptions& opts, int64_t now_ms,
+                             FunctionRef<void(const StreamId&)> on_claimed,
+                             FunctionRef<void(const StreamId&)> on_deleted);
+
+ private:
+  Status save_header();
+  // Walks entries from start to end (or back); fn returns false to stop. Returns the number seen.
+  Result<uint64_t> walk(const StreamId& start, const StreamId& end, bool rev,
+                        FunctionRef<bool(const StreamId&, std::string_view value)> fn);
+  Status put(const std::string& k, std::string_view v);
+  Status del(const std::string& k);
+  Result<bool> get(const std::string& k, std::string_view& v);
+  Status put_group(std::string_view name, const GroupRecord& g);
+  Status put_consumer(uint64_t gid, std::string_view name, const ConsumerRecord& c);
+  Status delete_entry_record(const StreamId& id);
+  // Moves a pending entry to `consumer`, fixing both consumers' PEL indexes and counts.
+  Status reassign(std::string_view group_name, GroupRecord& g, const StreamId& id,
+                  const PelRecord& old, std::string_view consumer, ConsumerRecord& owner,
+                  int64_t delivery_ms, uint64_t delivery_count);
+  Status drop_pending(GroupRecord& g, const StreamId& id, const PelRecord& rec);
+  void first_id_after_removal();
+  uint64_t node_of(const StreamId& id);
+
+  LmdbEnv& env_;
+  Keyspace& keys_;
+  KeyEntry entry_;
+  StreamHeader head_;
+  uint64_t node_max_bytes_ = 4096, node_max_entries_ = 100;
+  std::string k_, v_, k2_, fields_;  // scratch: no allocation per command once warm
+};
+
+}  // namespace postbox
