@@ -76,12 +76,14 @@ bool flush_mode_ok(CommandContext& ctx) {
 void flushdb(CommandContext& ctx) {
   if (!flush_mode_ok(ctx)) return;
   if (ctx.failed(ctx.store().keys().flushdb(ctx.db()))) return;
+  ctx.server.blocking.signal_all(ctx.db());  // XREADGROUP waiters learn their key is gone
   ctx.reply.ok();
 }
 
 void flushall(CommandContext& ctx) {
   if (!flush_mode_ok(ctx)) return;
   if (ctx.failed(ctx.store().keys().flushall())) return;
+  for (int db = 0; db < ctx.server.config.databases; ++db) ctx.server.blocking.signal_all(db);
   ctx.reply.ok();
 }
 

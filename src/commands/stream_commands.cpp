@@ -45,6 +45,9 @@ void xadd(CommandContext& ctx) {
     return ctx.reply.error(
         "ERR The stream has exhausted the last possible ID, unable to add more items");
   }
+  if (*outcome == AppendOutcome::SeqExhausted) {
+    return ctx.reply.error("ERR Elements are too large to be stored");
+  }
   if (*outcome == AppendOutcome::IdTooSmall) {
     return ctx.reply.error(
         "ERR The ID specified in XADD is equal or smaller than the target stream top item");
@@ -152,11 +155,11 @@ void xsetid(CommandContext& ctx) {
   if (!exists) return;
   if (!*exists) return ctx.reply.error(err::kNoSuchKey);
   const StreamHeader& h = s.header();
-  if (id < h.max_deleted) {
-    return ctx.reply.error(
-        "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id");
-  }
   if (h.length > 0) {
+    if (id < h.max_deleted) {
+      return ctx.reply.error(
+          "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id");
+    }
     StreamId top;
     s.scan(StreamId{}, StreamId::max(), 1, true, [&](const StreamId& t, EntryReader&) { top = t; });
     if (id < top) {

@@ -89,6 +89,7 @@ bool group_start_id(CommandContext& ctx, StreamStore& s, bool exists, StreamId& 
 }
 
 void xgroup_create(CommandContext& ctx) {
+  if (ctx.argc() > 8) return reply_subcommand_syntax(ctx);
   StreamStore& s = stream_store(ctx);
   XGroupCall x;
   if (!xgroup_prologue(ctx, s, x)) return;

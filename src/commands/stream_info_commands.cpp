@@ -103,13 +103,16 @@ void xinfo_stream(CommandContext& ctx) {
   bool full = ctx.argc() > 3;
   int64_t count = 10;
   if (full) {
-    if (!iequals(ctx.arg(3), "full")) return ctx.reply.error(err::kSyntax);
-    if (ctx.argc() == 6 && iequals(ctx.arg(4), "count")) {
+    bool count_form = ctx.argc() == 6 && iequals(ctx.arg(4), "count");
+    if (!iequals(ctx.arg(3), "full") || (ctx.argc() != 4 && !count_form)) {
+      return ctx.reply.error(fmt::format(
+          "ERR unknown subcommand or wrong number of arguments for '{}'. Try XINFO HELP.",
+          ctx.arg(1).substr(0, 128)));
+    }
+    if (count_form) {
       auto n = arg_int64(ctx, 5);
       if (!n) return;
       count = *n < 0 ? 10 : *n;
-    } else if (ctx.argc() != 4) {
-      return ctx.reply.error(err::kSyntax);
     }
   }
   StreamStore& s = stream_store(ctx);

@@ -52,10 +52,10 @@ bool parse_read_args(CommandContext& ctx, bool group_cmd, ReadArgs& a) {
       a.streams_at = i + 1;
       size_t rest = ctx.argc() - a.streams_at;
       if (rest % 2) {
-        ctx.reply.error(fmt::format(
-            "ERR Unbalanced '{}' list of streams: for each stream key an ID or '{}' must be "
-            "specified.",
-            group_cmd ? "xreadgroup" : "xread", group_cmd ? '>' : '$'));
+        // Redis 7.0 names XREAD and '$' here for XREADGROUP too.
+        ctx.reply.error(
+            "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be "
+            "specified.");
         return false;
       }
       a.n_streams = rest / 2;
@@ -177,14 +177,14 @@ void read_generic(CommandContext& ctx, bool group_cmd) {
       auto found = s.group(a.group, g);
       if (!found || !*found) continue;
       bool history = after != kNewOnly;
-      serve = history || (s.header().length && s.header().last_id > g.last_id);
+      serve = history || (s.header().length && s.last_entry_id() > g.last_id);
       if (!serve) {
-        ConsumerRecord cr;  // a consumer that only waits is still created, and seen now
-        auto t = s.touch_consumer(a.group, g, a.consumer, ctx.now_ms, cr);
+        ConsumerRecord cr;  // an existing consumer that only waits is seen now
+        auto t = s.touch_consumer(a.group, g, a.consumer, ctx.now_ms, cr, true, false);
         if (!t) return ctx.reply.error(t.status().message());
       }
     } else {
-      serve = s.header().length && s.header().last_id > after;
+      serve = s.header().length && s.last_entry_id() > after;
     }
     if (!serve) continue;
     ++served;

@@ -131,7 +131,7 @@ Result<bool> StreamStore::consumer(const GroupRecord& g, std::string_view name, 
 
 Result<bool> StreamStore::touch_consumer(std::string_view group_name, GroupRecord& g,
                                          std::string_view name, int64_t now_ms, ConsumerRecord& c,
-                                         bool refresh) {
+                                         bool refresh, bool create) {
   auto found = consumer(g, name, c);
   if (!found) return found.status();
   if (*found) {
@@ -141,6 +141,7 @@ Result<bool> StreamStore::touch_consumer(std::string_view group_name, GroupRecor
     if (!s) return s;
     return false;
   }
+  if (!create) return false;
   c = ConsumerRecord{};
   c.cid = g.next_cid++;
   c.seen_ms = now_ms;
@@ -195,9 +196,6 @@ Result<int64_t> StreamStore::delete_consumer(std::string_view group_name, GroupR
 Result<uint64_t> StreamStore::deliver_new(std::string_view group_name, GroupRecord& g,
                                           std::string_view consumer_name, uint64_t count,
                                           bool noack, int64_t now_ms, EntryVisitor visit) {
-  ConsumerRecord c;
-  auto created = touch_consumer(group_name, g, consumer_name, now_ms, c);
-  if (!created) return created.status();
   StreamId from = g.last_id;
   if (!stream_id_next(from)) return uint64_t{0};
   // Read first (replies are written as entries are read), write the PEL after: no cursor
@@ -219,6 +217,12 @@ Result<uint64_t> StreamStore::deliver_new(std::string_view group_name, GroupReco
     return ++n != count;
   });
   if (!walked) return walked.status();
+  // Redis makes the consumer when something is delivered to it, not for a read that finds
+  // nothing.
+  ConsumerRecord c;
+  auto created = touch_consumer(group_name, g, consumer_name, now_ms, c, true, n > 0);
+  if (!created) return created.status();
+  if (n == 0) return n;
   for (const StreamId& id : delivered) {
     stream_pel_key(entry_.meta.id, g.gid, id, k_);
     std::string_view old;
@@ -244,7 +248,7 @@ Result<uint64_t> StreamStore::deliver_new(std::string_view group_name, GroupReco
   }
   Status s = put_consumer(g.gid, consumer_name, c);
   if (!s) return s;
-  if (n > 0 && !(s = put_group(group_name, g))) return s;
+  if (!(s = put_group(group_name, g))) return s;
   return n;
 }
 
@@ -269,8 +273,10 @@ Result<uint64_t> StreamStore::deliver_history(std::string_view group_name, Group
     auto found = entry(id, visit);
     if (!found) return found.status();
     if (!*found) {
+      // Deleted from the stream: shown as nil, still pending, its delivery not counted.
       EntryReader gone("");
       visit(id, gone);
+      continue;
     }
     stream_pel_key(entry_.meta.id, g.gid, id, k_);
     std::string_view v;

@@ -91,7 +91,7 @@ Result<AppendOutcome> StreamStore::append(const StreamId& id, bool id_given, boo
       stream_id_next(nid);
     }
   } else if (!seq_given && id.ms == head_.last_id.ms) {
-    if (head_.last_id.seq == UINT64_MAX) return AppendOutcome::IdTooSmall;
+    if (head_.last_id.seq == UINT64_MAX) return AppendOutcome::SeqExhausted;
     nid = {id.ms, head_.last_id.seq + 1};
   } else {
     nid = id;
@@ -186,6 +186,12 @@ Result<bool> StreamStore::entry(const StreamId& id, EntryVisitor visit) {
   EntryReader r(v);
   visit(id, r);
   return true;
+}
+
+StreamId StreamStore::last_entry_id() {
+  StreamId last;
+  scan(StreamId{}, StreamId::max(), 1, true, [&](const StreamId& id, EntryReader&) { last = id; });
+  return last;
 }
 
 uint64_t StreamStore::node_of(const StreamId& id) {
@@ -319,7 +325,6 @@ int64_t StreamStore::estimate_read_counter(const StreamId& id) const {
   auto added = static_cast<int64_t>(head_.entries_added);
   if (added == 0) return 0;
   if (head_.length == 0 && id <= head_.last_id) return added;
-  if (!id.is_zero() && id < head_.max_deleted) return kEntriesReadInvalid;
   if (id == head_.last_id) return added;
   if (id > head_.last_id) return kEntriesReadInvalid;
   if (head_.max_deleted.is_zero() || head_.max_deleted < head_.first_id) {

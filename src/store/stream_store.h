@@ -24,7 +24,8 @@ struct StreamTrim {
   int64_t limit = 0;  // 0: no limit on the entries removed
 };
 
-enum class AppendOutcome { Added, IdTooSmall, Exhausted };
+// SeqExhausted: "<ms>-*" when that millisecond's sequence is used up.
+enum class AppendOutcome { Added, IdTooSmall, SeqExhausted, Exhausted };
 
 // A visited entry: its id and fields (ok() false for an entry deleted since it was pending).
 using EntryVisitor = FunctionRef<void(const StreamId&, EntryReader&)>;
@@ -49,6 +50,9 @@ class StreamStore {
   // Creates an empty stream under the key open() reported absent, and opens it.
   Status create(int db, std::string_view key);
   const StreamHeader& header() const { return head_; }
+  // The id of the last entry still in the stream (0-0 when empty); header().last_id may be
+  // higher after XDEL or XSETID.
+  StreamId last_entry_id();
 
   // ---- entries (stream_store.cpp) ----
   // Appends an entry with `id` (or the next id when !id_given; with !seq_given only the ms part
@@ -86,9 +90,11 @@ class StreamStore {
   Status set_group_id(std::string_view name, GroupRecord& g, const StreamId& last_id,
                       int64_t entries_read);
   Result<bool> consumer(const GroupRecord& g, std::string_view name, ConsumerRecord& c);
-  // Creates the consumer if missing (true when it did); refreshes its seen time otherwise.
+  // Creates the consumer if missing (true when it did, only if `create`); refreshes its seen
+  // time otherwise.
   Result<bool> touch_consumer(std::string_view group_name, GroupRecord& g, std::string_view name,
-                              int64_t now_ms, ConsumerRecord& c, bool refresh = true);
+                              int64_t now_ms, ConsumerRecord& c, bool refresh = true,
+                              bool create = true);
   Status each_consumer(const GroupRecord& g,
                        FunctionRef<void(std::string_view name, const ConsumerRecord&)> visit);
   // Deletes a consumer and its pending entries; returns how many it had, -1 when absent.
