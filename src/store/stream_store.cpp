@@ -10,6 +10,7 @@ namespace postbox {
 namespace {
 
 constexpr uint64_t kListpackMaxSize = 1ull << 30;
+constexpr size_t kMaxRecordKey = 17 + 480;  // data id, tag, gid, name
 
 bool has_prefix(const MDB_val& k, std::string_view prefix) {
   return k.mv_size >= prefix.size() && std::memcmp(k.mv_data, prefix.data(), prefix.size()) == 0;
@@ -20,6 +21,10 @@ bool has_prefix(const MDB_val& k, std::string_view prefix) {
 // ---- plumbing -----------------------------------------------------------------------------
 
 Status StreamStore::put(const std::string& k, std::string_view v) {
+  // Only group and consumer names make keys this long; LMDB refuses keys over 511 bytes.
+  if (k.size() > kMaxRecordKey) {
+    return Status::error("ERR consumer group and consumer names are limited to 480 bytes");
+  }
   MDB_val key = mdb_val(k), val = mdb_val(v);
   int rc = mdb_put(env_.txn(), env_.elems_dbi(), &key, &val, 0);
   if (rc) return LmdbEnv::lmdb_error(rc, "writing stream");
