@@ -40,6 +40,16 @@ void reply_entries_read(CommandContext& ctx, const GroupRecord& g) {
   }
 }
 
+// The fields XINFO GROUPS and XINFO STREAM FULL share: where the group is and how far behind.
+void reply_group_progress(CommandContext& ctx, StreamStore& s, const GroupRecord& g) {
+  ctx.reply.bulk("last-delivered-id");
+  reply_stream_id(ctx.reply, g.last_id);
+  ctx.reply.bulk("entries-read");
+  reply_entries_read(ctx, g);
+  ctx.reply.bulk("lag");
+  reply_lag(ctx, s, g);
+}
+
 void reply_edge_entry(CommandContext& ctx, StreamStore& s, bool last) {
   size_t n = 0;
   s.scan(StreamId{}, StreamId::max(), 1, last, [&](const StreamId& id, EntryReader& r) {
@@ -55,12 +65,7 @@ void reply_full_group(CommandContext& ctx, StreamStore& s, std::string_view name
   ctx.reply.map(7);
   ctx.reply.bulk("name");
   ctx.reply.bulk(name);
-  ctx.reply.bulk("last-delivered-id");
-  reply_stream_id(ctx.reply, g.last_id);
-  ctx.reply.bulk("entries-read");
-  reply_entries_read(ctx, g);
-  ctx.reply.bulk("lag");
-  reply_lag(ctx, s, g);
+  reply_group_progress(ctx, s, g);
   ctx.reply.bulk("pel-count");
   ctx.reply.integer(static_cast<int64_t>(g.pel_count));
   ctx.reply.bulk("pending");
@@ -169,12 +174,7 @@ void xinfo_groups(CommandContext& ctx) {
     ctx.reply.integer(static_cast<int64_t>(g.consumers));
     ctx.reply.bulk("pending");
     ctx.reply.integer(static_cast<int64_t>(g.pel_count));
-    ctx.reply.bulk("last-delivered-id");
-    reply_stream_id(ctx.reply, g.last_id);
-    ctx.reply.bulk("entries-read");
-    reply_entries_read(ctx, g);
-    ctx.reply.bulk("lag");
-    reply_lag(ctx, s, g);
+    reply_group_progress(ctx, s, g);
   });
 }
 

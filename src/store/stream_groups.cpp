@@ -224,20 +224,17 @@ Result<uint64_t> StreamStore::deliver_new(std::string_view group_name, GroupReco
   if (!created) return created.status();
   if (n == 0) return n;
   for (const StreamId& id : delivered) {
-    stream_pel_key(entry_.meta.id, g.gid, id, k_);
-    std::string_view old;
-    auto busy = get(k_, old);
+    PelRecord rec;
+    std::string owner_name;
+    auto busy = load_pending(g, id, rec, owner_name);
     if (!busy) return busy.status();
     if (*busy) {
       // XGROUP SETID moved the group back over pending entries: the new reader takes them.
-      PelRecord rec;
-      std::string owner_name;
-      if (decode_pel(old, rec)) owner_name.assign(rec.consumer);
-      rec.consumer = owner_name;
       Status s = reassign(group_name, g, id, rec, consumer_name, c, now_ms, 1);
       if (!s) return s;
       continue;
     }
+    stream_pel_key(entry_.meta.id, g.gid, id, k_);
     encode_pel(now_ms, 1, consumer_name, v_);
     Status s = put(k_, v_);
     if (!s) return s;
@@ -278,17 +275,28 @@ Result<uint64_t> StreamStore::deliver_history(std::string_view group_name, Group
       visit(id, gone);
       continue;
     }
-    stream_pel_key(entry_.meta.id, g.gid, id, k_);
-    std::string_view v;
-    auto got = get(k_, v);
-    if (!got) return got.status();
     PelRecord rec;
-    if (!*got || !decode_pel(v, rec)) continue;
-    std::string owner(rec.consumer);
+    std::string owner;
+    auto got = load_pending(g, id, rec, owner);
+    if (!got) return got.status();
+    if (!*got) continue;
+    stream_pel_key(entry_.meta.id, g.gid, id, k_);
     encode_pel(now_ms, rec.delivery_count + 1, owner, v_);
     if (!(s = put(k_, v_))) return s;
   }
   return static_cast<uint64_t>(ids.size());
+}
+
+Result<bool> StreamStore::load_pending(const GroupRecord& g, const StreamId& id, PelRecord& rec,
+                                       std::string& owner) {
+  stream_pel_key(entry_.meta.id, g.gid, id, k2_);
+  std::string_view v;
+  auto got = get(k2_, v);
+  if (!got || !*got) return got;
+  if (!decode_pel(v, rec)) return false;
+  owner.assign(rec.consumer);
+  rec.consumer = owner;
+  return true;
 }
 
 Status StreamStore::drop_pending(GroupRecord& g, const StreamId& id, const PelRecord& rec) {
@@ -311,14 +319,11 @@ Result<int64_t> StreamStore::ack(std::string_view group_name, GroupRecord& g,
                                  std::span<const StreamId> ids) {
   int64_t acked = 0;
   for (const StreamId& id : ids) {
-    stream_pel_key(entry_.meta.id, g.gid, id, k_);
-    std::string_view v;
-    auto got = get(k_, v);
-    if (!got) return got.status();
     PelRecord rec;
-    if (!*got || !decode_pel(v, rec)) continue;
-    std::string owner(rec.consumer);
-    rec.consumer = owner;
+    std::string owner;
+    auto got = load_pending(g, id, rec, owner);
+    if (!got) return got.status();
+    if (!*got) continue;
     Status s = drop_pending(g, id, rec);
     if (!s) return s;
     ++acked;
@@ -420,17 +425,11 @@ Result<StreamStore::ClaimOutcome> StreamStore::claim(std::string_view group_name
                                                      const StreamId& id, const ClaimOptions& o,
                                                      int64_t now_ms, ConsumerRecord& owner,
                                                      bool& owner_loaded) {
-  stream_pel_key(entry_.meta.id, g.gid, id, k_);
-  std::string_view v;
-  auto got = get(k_, v);
-  if (!got) return got.status();
   PelRecord rec;
   std::string old_owner;
-  bool pending = *got && decode_pel(v, rec);
-  if (pending) {
-    old_owner.assign(rec.consumer);
-    rec.consumer = old_owner;
-  }
+  auto got = load_pending(g, id, rec, old_owner);
+  if (!got) return got.status();
+  bool pending = *got;
   stream_entry_key(entry_.meta.id, id, k_);
   std::string_view ev;
   auto exists = get(k_, ev);

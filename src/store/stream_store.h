@@ -155,6 +155,10 @@ class StreamStore {
   Status reassign(std::string_view group_name, GroupRecord& g, const StreamId& id,
                   const PelRecord& old, std::string_view consumer, ConsumerRecord& owner,
                   int64_t delivery_ms, uint64_t delivery_count);
+  // Loads the PEL record of `id`, copying the owner's name into `owner` (LMDB's memory does not
+  // outlive the next write) and pointing rec.consumer at it.
+  Result<bool> load_pending(const GroupRecord& g, const StreamId& id, PelRecord& rec,
+                            std::string& owner);
   Status drop_pending(GroupRecord& g, const StreamId& id, const PelRecord& rec);
   void first_id_after_removal();
   uint64_t node_of(const StreamId& id);
