@@ -24,6 +24,7 @@ CommandTable::CommandTable() {
   register_stream_read_commands(*this);
   register_stream_group_commands(*this);
   register_stream_info_commands(*this);
+  register_queue_commands(*this);
 }
 
 void CommandTable::add(std::span<const CommandSpec> specs) {

@@ -165,6 +165,15 @@ void keyspace_section(ServerState& s, std::string& o) {
   o += "\r\n";
 }
 
+// Postbox's own: what the consumer-group queue verbs did since the server started.
+void queues_section(ServerState& s, std::string& o) {
+  const QueueStats& q = s.store.streams().queue_stats();
+  o += fmt::format(
+      "# Queues\r\nqueue_delivered:{}\r\nqueue_redelivered:{}\r\nqueue_acked:{}\r\n"
+      "queue_nacked:{}\r\nqueue_dead_lettered:{}\r\nqueue_redriven:{}\r\n\r\n",
+      q.delivered, q.redelivered, q.acked, q.nacked, q.dead_lettered, q.redriven);
+}
+
 bool wants(const std::vector<std::string>& asked, std::string_view name, bool in_default) {
   if (asked.empty()) return in_default;
   for (auto& a : asked) {
@@ -196,6 +205,7 @@ std::string build_info(ServerState& s, std::span<const std::string_view> section
   if (wants(asked, "errorstats", true)) o += "# Errorstats\r\n\r\n";
   if (wants(asked, "cluster", true)) o += "# Cluster\r\ncluster_enabled:0\r\n\r\n";
   if (wants(asked, "keyspace", true)) keyspace_section(s, o);
+  if (wants(asked, "queues", true)) queues_section(s, o);
   // Redis ends the text without the blank line after the last section.
   while (o.size() >= 2 && o.compare(o.size() - 2, 2, "\r\n") == 0) o.resize(o.size() - 2);
   if (!o.empty()) o += "\r\n";

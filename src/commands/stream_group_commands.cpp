@@ -7,6 +7,7 @@
 #include "commands/command_table.h"
 #include "commands/context.h"
 #include "commands/errors.h"
+#include "commands/queue_policy.h"
 #include "commands/stream_args.h"
 
 namespace postbox {
@@ -28,6 +29,8 @@ struct XGroupCall {
   bool exists = false;
   bool mkstream = false;
   int64_t entries_read = kEntriesReadInvalid;
+  PolicyArgs policy;  // Postbox's VISIBILITY / MAXDELIVERIES / DEADLETTER (CREATE only)
+  size_t policy_args = 0;
   GroupRecord group;
   bool group_found = false;
 };
@@ -47,6 +50,15 @@ bool xgroup_prologue(CommandContext& ctx, StreamStore& s, XGroupCall& x) {
       }
       x.entries_read = *n;
       i += 2;
+    } else if (create) {
+      size_t at = i;
+      PolicyParse r = parse_policy_option(ctx, i, x.policy);
+      if (r == PolicyParse::Error) return false;
+      if (r == PolicyParse::NotPolicy) {
+        reply_subcommand_syntax(ctx);
+        return false;
+      }
+      x.policy_args += i - at;
     } else {
       reply_subcommand_syntax(ctx);
       return false;
@@ -89,16 +101,28 @@ bool group_start_id(CommandContext& ctx, StreamStore& s, bool exists, StreamId& 
 }
 
 void xgroup_create(CommandContext& ctx) {
-  if (ctx.argc() > 8) return reply_subcommand_syntax(ctx);
   StreamStore& s = stream_store(ctx);
   XGroupCall x;
   if (!xgroup_prologue(ctx, s, x)) return;
+  // Redis's own arguments stop at 8; Postbox's policy options come on top.
+  if (ctx.argc() - x.policy_args > 8) return reply_subcommand_syntax(ctx);
   StreamId id;
   if (!group_start_id(ctx, s, x.exists, id)) return;
+  GroupRecord policy;
+  if (x.policy.any() && !apply_policy(ctx, s, ctx.arg(2), x.policy, policy)) return;
   if (!x.exists && ctx.failed(s.create(ctx.db(), ctx.arg(2)))) return;
   auto made = s.create_group(ctx.arg(3), id, x.entries_read);
   if (!made) return ctx.reply.error(made.status().message());
   if (!*made) return ctx.reply.error("BUSYGROUP Consumer Group name already exists");
+  if (x.policy.any()) {
+    GroupRecord g;
+    auto found = s.group(ctx.arg(3), g);
+    if (!found || !*found) return ctx.reply.error("ERR consumer group vanished");
+    g.visibility_ms = policy.visibility_ms;
+    g.max_deliveries = policy.max_deliveries;
+    g.deadletter = policy.deadletter;
+    if (ctx.failed(s.save_group(ctx.arg(3), g))) return;
+  }
   ctx.reply.ok();
 }
 
@@ -420,6 +444,9 @@ const CommandSpec kXGroupSubcommands[] = {
      "6.2.0", "O(1)", "Creates a consumer in a consumer group."},
     {"xgroup|delconsumer", 5, kCmdWrite, 2, 2, 1, xgroup_delconsumer, "stream", "5.0.0", "O(1)",
      "Deletes a consumer from a consumer group."},
+    {"xgroup|policy", -4, kCmdWrite, 2, 2, 1, xgroup_policy, "stream", "0.1.0 (Postbox)", "O(1)",
+     "Sets or shows a consumer group's queue policy: VISIBILITY, MAXDELIVERIES, DEADLETTER "
+     "(Postbox)."},
     {"xgroup|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, xgroup_help, "stream", "5.0.0", "O(1)",
      "Returns helpful text about the different subcommands."},
 };

@@ -167,7 +167,9 @@ void xinfo_groups(CommandContext& ctx) {
   if (!open_for_info(ctx, s)) return;
   ctx.reply.array(s.header().groups);
   s.each_group([&](std::string_view name, const GroupRecord& g) {
-    ctx.reply.map(6);
+    // A group with a queue policy shows it too (Postbox); others keep Redis's exact shape.
+    bool policy = g.has_policy();
+    ctx.reply.map(policy ? 10 : 6);
     ctx.reply.bulk("name");
     ctx.reply.bulk(name);
     ctx.reply.bulk("consumers");
@@ -175,6 +177,15 @@ void xinfo_groups(CommandContext& ctx) {
     ctx.reply.bulk("pending");
     ctx.reply.integer(static_cast<int64_t>(g.pel_count));
     reply_group_progress(ctx, s, g);
+    if (!policy) return;
+    ctx.reply.bulk("visibility");
+    ctx.reply.integer(g.visibility_ms);
+    ctx.reply.bulk("max-deliveries");
+    ctx.reply.integer(g.max_deliveries);
+    ctx.reply.bulk("deadletter");
+    ctx.reply.bulk(s.deadletter_key(g));
+    ctx.reply.bulk("dead-lettered");
+    ctx.reply.integer(static_cast<int64_t>(g.dead_lettered));
   });
 }
 

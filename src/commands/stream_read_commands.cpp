@@ -98,11 +98,40 @@ void key_header(ReplyBuilder& reply, std::string_view key) {
   reply.bulk(key);
 }
 
+// How long a pending entry must have been idle for a `>` read to hand it out again: the
+// reader's CLAIM, else the group's VISIBILITY; -1 when neither applies.
+int64_t redelivery_idle(const GroupRecord& g, int64_t claim_idle) {
+  if (claim_idle >= 0) return claim_idle;
+  return g.visibility_ms > 0 ? g.visibility_ms : -1;
+}
+
+// A `>` read: entries due for redelivery first, then new ones, `count` in all (0: no limit).
+Result<uint64_t> read_group_new(Client& c, StreamStore& s, std::string_view group,
+                                std::string_view consumer, GroupRecord& g, uint64_t count,
+                                bool noack, int64_t claim_idle, int64_t now_ms) {
+  auto visit = [&](const StreamId& id, EntryReader& r) { reply_entry(c.reply, id, r); };
+  uint64_t redelivered = 0;
+  int64_t min_idle = redelivery_idle(g, claim_idle);
+  if (min_idle >= 0) {
+    auto n = s.redeliver(group, g, consumer, count, min_idle, now_ms,
+                         [&](const StreamId& id, EntryReader& r, int64_t, uint64_t) {
+                           reply_entry(c.reply, id, r);
+                         });
+    if (!n) return n;
+    redelivered = *n;
+    if (count && redelivered == count) return redelivered;
+  }
+  auto fresh =
+      s.deliver_new(group, g, consumer, count ? count - redelivered : 0, noack, now_ms, visit);
+  if (!fresh) return fresh;
+  return redelivered + *fresh;
+}
+
 // Reads what the client asked for from one stream into its reply: the group's new entries,
 // the consumer's history, or (XREAD) the entries after `after`.
 Result<uint64_t> read_into(ServerState& server, Client& c, StreamStore& s, std::string_view group,
                            std::string_view consumer, GroupRecord* g, const StreamId& after,
-                           uint64_t count, bool noack, int64_t now_ms) {
+                           uint64_t count, bool noack, int64_t now_ms, int64_t claim_idle = -1) {
   auto visit = [&](const StreamId& id, EntryReader& r) { reply_entry(c.reply, id, r); };
   size_t mark = c.reply.mark();
   Result<uint64_t> n = uint64_t{0};
@@ -110,7 +139,7 @@ Result<uint64_t> read_into(ServerState& server, Client& c, StreamStore& s, std::
     StreamId from = after;
     if (stream_id_next(from)) n = s.scan(from, StreamId::max(), count, false, visit);
   } else if (after == kNewOnly) {
-    n = s.deliver_new(group, *g, consumer, count, noack, now_ms, visit);
+    n = read_group_new(c, s, group, consumer, *g, count, noack, claim_idle, now_ms);
   } else {
     n = s.deliver_history(group, *g, consumer, after, count, now_ms, visit);
   }
@@ -178,6 +207,12 @@ void read_generic(CommandContext& ctx, bool group_cmd) {
       if (!found || !*found) continue;
       bool history = after != kNewOnly;
       serve = history || (s.header().length && s.last_entry_id() > g.last_id);
+      int64_t min_idle = redelivery_idle(g, -1);
+      if (!serve && min_idle >= 0) {
+        auto due = s.has_redeliverable(g, min_idle, ctx.now_ms);
+        if (!due) return ctx.reply.error(due.status().message());
+        serve = *due;
+      }
       if (!serve) {
         ConsumerRecord cr;  // an existing consumer that only waits is seen now
         auto t = s.touch_consumer(a.group, g, a.consumer, ctx.now_ms, cr, true, false);
@@ -187,7 +222,8 @@ void read_generic(CommandContext& ctx, bool group_cmd) {
       serve = s.header().length && s.last_entry_id() > after;
     }
     if (!serve) continue;
-    ++served;
+    bool only_due = group_cmd && after == kNewOnly && !(s.last_entry_id() > g.last_id);
+    size_t stream_mark = ctx.reply.mark();
     key_header(ctx.reply, key);
     auto n = read_into(ctx.server, ctx.client, s, a.group, a.consumer, group_cmd ? &g : nullptr,
                        after, a.count, a.noack, ctx.now_ms);
@@ -195,6 +231,11 @@ void read_generic(CommandContext& ctx, bool group_cmd) {
       ctx.reply.buffer().truncate(mark);
       return ctx.reply.error(n.status().message());
     }
+    if (*n == 0 && only_due) {
+      ctx.reply.buffer().truncate(stream_mark);  // all that was due went to the dead letters
+      continue;
+    }
+    ++served;
   }
   if (served) {
     // RESP2: an array of [key, entries]; RESP3: a map of key => entries.
@@ -245,7 +286,13 @@ bool serve_one(ServerState& server, Client& w, int db, std::string_view key, int
     }
     after = g.last_id;
   }
-  if (!(s.header().last_id > after)) return false;
+  bool fresh = s.header().last_id > after;
+  if (!fresh) {
+    int64_t min_idle = group_wait ? redelivery_idle(g, -1) : -1;
+    if (min_idle < 0) return false;
+    auto due = s.has_redeliverable(g, min_idle, now_ms);
+    if (!due || !*due) return false;
+  }
   server.output_ready(w);
   size_t mark = w.reply.mark();
   w.reply.resp3() ? w.reply.map(1) : w.reply.array(1);
@@ -256,6 +303,9 @@ bool serve_one(ServerState& server, Client& w, int db, std::string_view key, int
   if (!n) {
     w.reply.buffer().truncate(mark);
     w.reply.error(n.status().message());
+  } else if (*n == 0 && !fresh) {
+    w.reply.buffer().truncate(mark);  // everything due was dead-lettered: wait on
+    return false;
   }
   return true;
 }

@@ -521,12 +521,24 @@ void Server::update_idle_handle() {
   }
 }
 
+// Entries of a group with VISIBILITY become deliverable again as time passes, with no write to
+// signal it: every tick, blocked XREADGROUP readers look again (so they wake within 1/hz s).
+void Server::wake_stream_readers() {
+  for (auto& [id, c] : state_.clients) {
+    if (c->block.kind != BlockState::Kind::StreamReadGroup) continue;
+    for (const std::string& key : c->block.keys) state_.blocking.signal(c->block.db, key);
+  }
+}
+
 void Server::cron() {
   int64_t now = wall_ms();
   // Active expiry: a bounded amount per tick so a mass expiry never stalls the loop.
   if (store_.begin()) {
     bool more = false;
     store_.keys().expire_step(now, 200, more);
+    wake_stream_readers();
+    // Expiry and redelivery deadlines may have readied keys blocked clients wait on.
+    if (state_.blocking.has_ready()) serve_ready_keys(state_, now);
   }
   if (config_.timeout > 0) {
     std::vector<Client*> idle;

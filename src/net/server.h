@@ -45,6 +45,7 @@ class Server {
   void request_close(Client& c);
   void check_output_limits(Connection* conn, int64_t now_ms);
   void arm_block_timer(Connection* conn, int64_t now_ms);
+  void wake_stream_readers();
   void cron();
   void background_work();
   void begin_shutdown(ShutdownMode mode);

@@ -98,6 +98,14 @@ void stream_consumer_key(uint64_t data_id, uint64_t gid, std::string_view name, 
   out.append(name);
 }
 
+void stream_pel_time_key(uint64_t data_id, uint64_t gid, int64_t time_ms, const StreamId& id,
+                         std::string& out) {
+  key_prefix(data_id, StreamTag::PelTime, out);
+  append_u64(out, gid);
+  append_u64(out, static_cast<uint64_t>(time_ms < 0 ? 0 : time_ms));
+  append_id(out, id);
+}
+
 void stream_consumer_pel_key(uint64_t data_id, uint64_t gid, uint64_t cid, const StreamId& id,
                              std::string& out) {
   key_prefix(data_id, StreamTag::ConsumerPel, out);
@@ -146,12 +154,23 @@ void encode_group(const GroupRecord& g, std::string& out) {
   append_u64(out, g.pel_count);
   append_u64(out, g.consumers);
   append_u64(out, g.next_cid);
+  append_u64(out, static_cast<uint64_t>(g.visibility_ms));
+  append_u64(out, static_cast<uint64_t>(g.max_deliveries));
+  append_u64(out, g.dead_lettered);
+  out.append(g.deadletter);
 }
 
 bool decode_group(std::string_view v, GroupRecord& g) {
   FixedReader r{v};
-  return r.u64(g.gid) && r.id(g.last_id) && r.i64(g.entries_read) && r.u64(g.pel_count) &&
-         r.u64(g.consumers) && r.u64(g.next_cid);
+  if (!(r.u64(g.gid) && r.id(g.last_id) && r.i64(g.entries_read) && r.u64(g.pel_count) &&
+        r.u64(g.consumers) && r.u64(g.next_cid))) {
+    return false;
+  }
+  // The policy fields came later: a record without them is a group without a policy.
+  if (r.i64(g.visibility_ms) && r.i64(g.max_deliveries) && r.u64(g.dead_lettered)) {
+    g.deadletter.assign(r.in);
+  }
+  return true;
 }
 
 void encode_consumer(const ConsumerRecord& c, std::string& out) {

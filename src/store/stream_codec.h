@@ -9,6 +9,9 @@
 //   [id:8][0x03][gid:8][entry id:16]           group PEL: delivery time, delivery count, owner
 //   [id:8][0x04][gid:8][consumer name]         consumer: cid, seen/active time, PEL size
 //   [id:8][0x05][gid:8][cid:8][entry id:16]    the consumer's own PEL (an index, empty value)
+//   [id:8][0x06][gid:8][time:8][entry id:16]   the group's PEL by last delivery time, so the
+//                                              entries idle longest (VISIBILITY, CLAIM) are
+//                                              found without scanning the whole PEL
 //
 // Entry ids are 16 bytes big endian, so a cursor walks a stream, a PEL or a consumer's PEL in id
 // order: XADD, XACK and every entry XREADGROUP hands out cost O(log N); ranges and PEL scans are
@@ -35,7 +38,8 @@ enum class StreamTag : uint8_t {
   Group = 2,
   Pel = 3,
   Consumer = 4,
-  ConsumerPel = 5
+  ConsumerPel = 5,
+  PelTime = 6
 };
 
 struct StreamHeader {
@@ -63,6 +67,15 @@ struct GroupRecord {
   uint64_t pel_count = 0;
   uint64_t consumers = 0;
   uint64_t next_cid = 1;
+  // Postbox's queue policy (0: off) and what it did.
+  int64_t visibility_ms = 0;
+  int64_t max_deliveries = 0;
+  uint64_t dead_lettered = 0;
+  std::string deadletter;  // the dead-letter stream; empty: "<key>:dlq"
+
+  bool has_policy() const {
+    return visibility_ms || max_deliveries || dead_lettered || !deadletter.empty();
+  }
 };
 
 struct ConsumerRecord {
@@ -84,6 +97,8 @@ void stream_entry_key(uint64_t data_id, const StreamId& id, std::string& out);
 void stream_group_key(uint64_t data_id, std::string_view group, std::string& out);
 void stream_pel_key(uint64_t data_id, uint64_t gid, const StreamId& id, std::string& out);
 void stream_consumer_key(uint64_t data_id, uint64_t gid, std::string_view name, std::string& out);
+void stream_pel_time_key(uint64_t data_id, uint64_t gid, int64_t time_ms, const StreamId& id,
+                         std::string& out);
 void stream_consumer_pel_key(uint64_t data_id, uint64_t gid, uint64_t cid, const StreamId& id,
                              std::string& out);
 // The id at the end of an entry / PEL / consumer-PEL key.

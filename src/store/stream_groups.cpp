@@ -14,11 +14,11 @@ bool has_prefix(const MDB_val& k, std::string_view prefix) {
   return k.mv_size >= prefix.size() && std::memcmp(k.mv_data, prefix.data(), prefix.size()) == 0;
 }
 
-// Walks the records whose key starts with `prefix`, from `from` (a key with that prefix);
-// fn(key, value) returns false to stop.
-Status walk_prefix(LmdbEnv& env, std::string_view prefix, std::string_view from,
-                   FunctionRef<bool(std::string_view, std::string_view)> fn) {
-  CursorGuard cur(env.txn(), env.elems_dbi());
+}  // namespace
+
+Status StreamStore::walk_records(std::string_view prefix, std::string_view from,
+                                 FunctionRef<bool(std::string_view, std::string_view)> fn) {
+  CursorGuard cur(env_.txn(), env_.elems_dbi());
   if (cur.rc()) return LmdbEnv::lmdb_error(cur.rc(), "opening cursor");
   MDB_val k = mdb_val(from), v;
   int rc = mdb_cursor_get(cur.get(), &k, &v, MDB_SET_RANGE);
@@ -29,8 +29,6 @@ Status walk_prefix(LmdbEnv& env, std::string_view prefix, std::string_view from,
   if (rc && rc != MDB_NOTFOUND) return LmdbEnv::lmdb_error(rc, "reading stream");
   return Status::ok();
 }
-
-}  // namespace
 
 Status StreamStore::put_group(std::string_view name, const GroupRecord& g) {
   stream_group_key(entry_.meta.id, name, k2_);
@@ -58,7 +56,7 @@ Result<bool> StreamStore::group(std::string_view name, GroupRecord& g) {
 Status StreamStore::each_group(FunctionRef<void(std::string_view, const GroupRecord&)> visit) {
   std::string prefix;
   stream_group_key(entry_.meta.id, "", prefix);
-  return walk_prefix(env_, prefix, prefix, [&](std::string_view k, std::string_view v) {
+  return walk_records(prefix, prefix, [&](std::string_view k, std::string_view v) {
     GroupRecord g;
     if (decode_group(v, g)) visit(k.substr(prefix.size()), g);
     return true;
@@ -92,12 +90,13 @@ Result<bool> StreamStore::destroy_group(std::string_view name) {
   if (!s) return s;
   // The group's PEL, consumers and consumer PELs: three key ranges under its gid.
   std::vector<std::string> doomed;
-  for (StreamTag tag : {StreamTag::Pel, StreamTag::Consumer, StreamTag::ConsumerPel}) {
+  for (StreamTag tag :
+       {StreamTag::Pel, StreamTag::Consumer, StreamTag::ConsumerPel, StreamTag::PelTime}) {
     std::string prefix;
     stream_pel_key(entry_.meta.id, g.gid, StreamId{}, prefix);
     prefix[8] = static_cast<char>(tag);
     prefix.resize(17);
-    s = walk_prefix(env_, prefix, prefix, [&](std::string_view k, std::string_view) {
+    s = walk_records(prefix, prefix, [&](std::string_view k, std::string_view) {
       doomed.emplace_back(k);
       return true;
     });
@@ -157,7 +156,7 @@ Status StreamStore::each_consumer(
     const GroupRecord& g, FunctionRef<void(std::string_view, const ConsumerRecord&)> visit) {
   std::string prefix;
   stream_consumer_key(entry_.meta.id, g.gid, "", prefix);
-  return walk_prefix(env_, prefix, prefix, [&](std::string_view k, std::string_view v) {
+  return walk_records(prefix, prefix, [&](std::string_view k, std::string_view v) {
     ConsumerRecord c;
     if (decode_consumer(v, c)) visit(k.substr(prefix.size()), c);
     return true;
@@ -174,13 +173,22 @@ Result<int64_t> StreamStore::delete_consumer(std::string_view group_name, GroupR
   stream_consumer_pel_key(entry_.meta.id, g.gid, c.cid, StreamId{}, prefix);
   prefix.resize(prefix.size() - 16);
   std::vector<std::string> doomed;
-  Status s = walk_prefix(env_, prefix, prefix, [&](std::string_view k, std::string_view) {
+  Status s = walk_records(prefix, prefix, [&](std::string_view k, std::string_view) {
     doomed.emplace_back(k);
     return true;
   });
   if (!s) return s;
   for (const std::string& k : doomed) {
-    stream_pel_key(entry_.meta.id, g.gid, stream_key_id(k), k_);
+    StreamId id = stream_key_id(k);
+    PelRecord rec;
+    std::string owner;
+    auto got = load_pending(g, id, rec, owner);
+    if (!got) return got.status();
+    if (*got) {
+      stream_pel_time_key(entry_.meta.id, g.gid, rec.delivery_ms, id, k_);
+      if (!(s = del(k_))) return s;
+    }
+    stream_pel_key(entry_.meta.id, g.gid, id, k_);
     if (!(s = del(k_)) || !(s = del(k))) return s;
   }
   g.pel_count -= std::min<uint64_t>(g.pel_count, doomed.size());
@@ -234,9 +242,7 @@ Result<uint64_t> StreamStore::deliver_new(std::string_view group_name, GroupReco
       if (!s) return s;
       continue;
     }
-    stream_pel_key(entry_.meta.id, g.gid, id, k_);
-    encode_pel(now_ms, 1, consumer_name, v_);
-    Status s = put(k_, v_);
+    Status s = write_pending(g, id, nullptr, now_ms, 1, consumer_name);
     if (!s) return s;
     stream_consumer_pel_key(entry_.meta.id, g.gid, c.cid, id, k_);
     if (!(s = put(k_, ""))) return s;
@@ -246,6 +252,7 @@ Result<uint64_t> StreamStore::deliver_new(std::string_view group_name, GroupReco
   Status s = put_consumer(g.gid, consumer_name, c);
   if (!s) return s;
   if (!(s = put_group(group_name, g))) return s;
+  queue_stats_.delivered += n;
   return n;
 }
 
@@ -261,7 +268,7 @@ Result<uint64_t> StreamStore::deliver_history(std::string_view group_name, Group
   stream_consumer_pel_key(entry_.meta.id, g.gid, c.cid, from, start);
   prefix.assign(start, 0, start.size() - 16);
   std::vector<StreamId> ids;
-  Status s = walk_prefix(env_, prefix, start, [&](std::string_view k, std::string_view) {
+  Status s = walk_records(prefix, start, [&](std::string_view k, std::string_view) {
     ids.push_back(stream_key_id(k));
     return ids.size() != count;
   });
@@ -280,9 +287,7 @@ Result<uint64_t> StreamStore::deliver_history(std::string_view group_name, Group
     auto got = load_pending(g, id, rec, owner);
     if (!got) return got.status();
     if (!*got) continue;
-    stream_pel_key(entry_.meta.id, g.gid, id, k_);
-    encode_pel(now_ms, rec.delivery_count + 1, owner, v_);
-    if (!(s = put(k_, v_))) return s;
+    if (!(s = write_pending(g, id, &rec, now_ms, rec.delivery_count + 1, owner))) return s;
   }
   return static_cast<uint64_t>(ids.size());
 }
@@ -299,10 +304,27 @@ Result<bool> StreamStore::load_pending(const GroupRecord& g, const StreamId& id,
   return true;
 }
 
-Status StreamStore::drop_pending(GroupRecord& g, const StreamId& id, const PelRecord& rec) {
+Status StreamStore::write_pending(const GroupRecord& g, const StreamId& id, const PelRecord* old,
+                                  int64_t delivery_ms, uint64_t count,
+                                  std::string_view consumer_name) {
+  Status s;
+  if (old) {
+    stream_pel_time_key(entry_.meta.id, g.gid, old->delivery_ms, id, k_);
+    if (!(s = del(k_))) return s;
+  }
+  stream_pel_time_key(entry_.meta.id, g.gid, delivery_ms, id, k_);
+  if (!(s = put(k_, ""))) return s;
   stream_pel_key(entry_.meta.id, g.gid, id, k_);
+  encode_pel(delivery_ms, count, consumer_name, v_);
+  return put(k_, v_);
+}
+
+Status StreamStore::drop_pending(GroupRecord& g, const StreamId& id, const PelRecord& rec) {
+  stream_pel_time_key(entry_.meta.id, g.gid, rec.delivery_ms, id, k_);
   Status s = del(k_);
   if (!s) return s;
+  stream_pel_key(entry_.meta.id, g.gid, id, k_);
+  if (!(s = del(k_))) return s;
   if (g.pel_count) --g.pel_count;
   ConsumerRecord c;
   std::string owner(rec.consumer);
@@ -331,6 +353,7 @@ Result<int64_t> StreamStore::ack(std::string_view group_name, GroupRecord& g,
   if (acked) {
     Status s = put_group(group_name, g);
     if (!s) return s;
+    queue_stats_.acked += static_cast<uint64_t>(acked);
   }
   return acked;
 }
@@ -358,10 +381,8 @@ Status StreamStore::reassign(std::string_view group_name, GroupRecord& g, const 
     ++owner.pel_count;
     if (!(s = put_consumer(g.gid, consumer_name, owner))) return s;
   }
-  stream_pel_key(entry_.meta.id, g.gid, id, k_);
-  encode_pel(delivery_ms, delivery_count, consumer_name, v_);
   (void)group_name;
-  return put(k_, v_);
+  return write_pending(g, id, &old, delivery_ms, delivery_count, consumer_name);
 }
 
 // ---- inspection -----------------------------------------------------------------------------
@@ -379,7 +400,7 @@ Status StreamStore::pending(const GroupRecord& g, uint64_t cid, const StreamId& 
   prefix.assign(from, 0, from.size() - 16);
   uint64_t n = 0;
   std::string pel_key;
-  return walk_prefix(env_, prefix, from, [&](std::string_view k, std::string_view v) {
+  return walk_records(prefix, from, [&](std::string_view k, std::string_view v) {
     PendingView p;
     p.id = stream_key_id(k);
     if (p.id > end) return false;

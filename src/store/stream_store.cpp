@@ -54,6 +54,8 @@ Result<bool> StreamStore::open(int db, std::string_view key, int64_t now_ms) {
   if (!s) return s;
   if (!entry_.found) return false;
   if (entry_.meta.type != KeyType::Stream) return Status::error(kWrongTypeError);
+  db_ = db;
+  key_.assign(key);
   stream_header_key(entry_.meta.id, k_);
   std::string_view v;
   auto got = get(k_, v);
@@ -68,6 +70,8 @@ Result<bool> StreamStore::open(int db, std::string_view key, int64_t now_ms) {
 Status StreamStore::create(int db, std::string_view key) {
   Status s = keys_.create(db, key, KeyType::Stream, entry_);
   if (!s) return s;
+  db_ = db;
+  key_.assign(key);
   head_ = StreamHeader{};
   return save_header();
 }

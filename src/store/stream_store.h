@@ -30,6 +30,15 @@ enum class AppendOutcome { Added, IdTooSmall, SeqExhausted, Exhausted };
 // A visited entry: its id and fields (ok() false for an entry deleted since it was pending).
 using EntryVisitor = FunctionRef<void(const StreamId&, EntryReader&)>;
 
+// What the queue verbs did since the server started (INFO queues).
+struct QueueStats {
+  uint64_t delivered = 0, redelivered = 0, acked = 0, nacked = 0, dead_lettered = 0, redriven = 0;
+};
+
+// A redelivered entry: its id and fields, how long it had been idle and its delivery count.
+using ClaimVisitor =
+    FunctionRef<void(const StreamId&, EntryReader&, int64_t idle_ms, uint64_t deliveries)>;
+
 struct PendingView {
   StreamId id;
   PelRecord rec;
@@ -119,6 +128,28 @@ class StreamStore {
   // First and last pending ids; false when the PEL is empty.
   Result<bool> pending_bounds(const GroupRecord& g, StreamId& first, StreamId& last);
 
+  // ---- queue policy (stream_queue.cpp) ----
+  // XREADGROUP ... > in a group with VISIBILITY, or with CLAIM: hands the consumer up to `count`
+  // (0: all) pending entries idle for at least `min_idle_ms`, longest idle first, before any new
+  // entry. Entries past the group's MAXDELIVERIES are dead-lettered instead; entries deleted
+  // from the stream leave the PEL.
+  Result<uint64_t> redeliver(std::string_view group_name, GroupRecord& g, std::string_view consumer,
+                             uint64_t count, int64_t min_idle_ms, int64_t now_ms,
+                             ClaimVisitor visit);
+  // Whether redeliver() would find something now.
+  Result<bool> has_redeliverable(const GroupRecord& g, int64_t min_idle_ms, int64_t now_ms);
+  // Moves pending entries to the group's dead-letter stream with their fields and dlq-*
+  // metadata and removes them from the PEL, in the same transaction.
+  Status dead_letter(std::string_view group_name, GroupRecord& g, std::span<const StreamId> ids,
+                     int64_t now_ms);
+  // XREDRIVE: moves up to `count` (0: all) entries of the dead-letter stream `dlq`, oldest
+  // first, back to the streams they came from. `on_target` hears each stream written to.
+  Result<uint64_t> redrive(int db, std::string_view dlq, uint64_t count, int64_t now_ms,
+                           FunctionRef<void(std::string_view key)> on_target);
+  QueueStats& queue_stats() { return queue_stats_; }
+  // The stream dead-lettered entries of `g` go to.
+  std::string deadletter_key(const GroupRecord& g) const;
+
   struct ClaimOptions {
     int64_t min_idle_ms = 0;
     int64_t delivery_ms = -1;  // -1: now
@@ -142,6 +173,9 @@ class StreamStore {
 
  private:
   Status save_header();
+  // Walks records whose key starts with `prefix`, from `from` on; fn returns false to stop.
+  Status walk_records(std::string_view prefix, std::string_view from,
+                      FunctionRef<bool(std::string_view key, std::string_view value)> fn);
   // Walks entries from start to end (or back); fn returns false to stop. Returns the number seen.
   Result<uint64_t> walk(const StreamId& start, const StreamId& end, bool rev,
                         FunctionRef<bool(const StreamId&, std::string_view value)> fn);
@@ -159,6 +193,9 @@ class StreamStore {
   // outlive the next write) and pointing rec.consumer at it.
   Result<bool> load_pending(const GroupRecord& g, const StreamId& id, PelRecord& rec,
                             std::string& owner);
+  // Writes a PEL record and its delivery-time index entry, replacing `old`'s index entry.
+  Status write_pending(const GroupRecord& g, const StreamId& id, const PelRecord* old,
+                       int64_t delivery_ms, uint64_t count, std::string_view consumer);
   Status drop_pending(GroupRecord& g, const StreamId& id, const PelRecord& rec);
   void first_id_after_removal();
   uint64_t node_of(const StreamId& id);
@@ -167,6 +204,9 @@ class StreamStore {
   Keyspace& keys_;
   KeyEntry entry_;
   StreamHeader head_;
+  int db_ = 0;
+  std::string key_;  // the open stream, to return to after writing to a dead-letter stream
+  QueueStats queue_stats_;
   uint64_t node_max_bytes_ = 4096, node_max_entries_ = 100;
   std::string k_, v_, k2_, fields_;  // scratch: no allocation per command once warm
 };

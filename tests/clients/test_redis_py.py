@@ -159,21 +159,30 @@ def lists_binary_safe_values():
 @test
 def lists_wrongtype_leaves_data():
     r = client()
-    k = key("stream")
+    k, lk = key("stream"), key("notastream")
     try:
-        try:
-            r.xadd(k, {"f": "v"})
-        except ResponseError as e:
-            if "unknown command" in str(e):
-                raise Skip("server has no XADD yet, so no non-list key to misuse")
-            raise
+        r.delete(k, lk)
+        sid = r.xadd(k, {"f": "v"})
         eq(r.type(k), "stream", "TYPE")
         raises(ResponseError, r.lpush, k, "x", contains="WRONGTYPE")
+        raises(ResponseError, r.rpush, k, "x", contains="WRONGTYPE")
         raises(ResponseError, r.lrange, k, 0, -1, contains="WRONGTYPE")
+        raises(ResponseError, r.llen, k, contains="WRONGTYPE")
+        raises(ResponseError, r.lpop, k, contains="WRONGTYPE")
         raises(ResponseError, r.blpop, [k], 1, contains="WRONGTYPE")
+        raises(ResponseError, r.lmove, k, lk, "LEFT", "RIGHT", contains="WRONGTYPE")
+        eq(r.exists(lk), 0, "LMOVE from a stream created no destination")
         eq(r.xlen(k), 1, "stream untouched after WRONGTYPE")
+        eq(r.xrange(k), [(sid, {"f": "v"})], "stream entry untouched after WRONGTYPE")
+        # And the other way round: stream commands on a list.
+        r.rpush(lk, "a", "b")
+        raises(ResponseError, r.xadd, lk, {"f": "v"}, contains="WRONGTYPE")
+        raises(ResponseError, r.xlen, lk, contains="WRONGTYPE")
+        raises(ResponseError, r.xread, {lk: "0"}, contains="WRONGTYPE")
+        raises(ResponseError, r.xgroup_create, lk, "g", contains="WRONGTYPE")
+        eq(r.lrange(lk, 0, -1), ["a", "b"], "list untouched after WRONGTYPE")
     finally:
-        r.delete(k)
+        r.delete(k, lk)
 
 
 @test

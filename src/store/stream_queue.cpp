@@ -1,0 +1,257 @@
+// Postbox's queue policy on consumer groups: redelivery of entries idle past the group's
+// VISIBILITY (or an XREADGROUP ... CLAIM), dead-lettering past MAXDELIVERIES, and XREDRIVE.
+// The group's PEL is indexed by last delivery time (stream_codec.h), so finding the entries
+// idle longest costs O(log N) plus what is returned, whatever the PEL's size.
+#include <charconv>
+#include <string>
+#include <vector>
+
+#include "store/mdb_util.h"
+#include "store/stream_store.h"
+
+namespace postbox {
+namespace {
+
+constexpr std::string_view kDlqFields[] = {"dlq-stream", "dlq-group", "dlq-id", "dlq-deliveries",
+                                           "dlq-consumer"};
+
+struct Copied {
+  StreamId id;
+  std::vector<std::string> pairs;
+};
+
+void copy_pairs(EntryReader& r, std::vector<std::string>& out) {
+  std::string_view f, v;
+  while (r.next(f, v)) {
+    out.emplace_back(f);
+    out.emplace_back(v);
+  }
+}
+
+}  // namespace
+
+std::string StreamStore::deadletter_key(const GroupRecord& g) const {
+  return g.deadletter.empty() ? key_ + ":dlq" : g.deadletter;
+}
+
+Result<bool> StreamStore::has_redeliverable(const GroupRecord& g, int64_t min_idle_ms,
+                                            int64_t now_ms) {
+  std::string prefix, from;
+  stream_pel_time_key(entry_.meta.id, g.gid, 0, StreamId{}, from);
+  prefix.assign(from, 0, from.size() - 24);
+  bool found = false;
+  Status s = walk_records(prefix, from, [&](std::string_view k, std::string_view) {
+    int64_t t = static_cast<int64_t>(get_u64_be(k.data() + prefix.size()));
+    found = t <= now_ms - min_idle_ms;
+    return false;
+  });
+  if (!s) return s;
+  return found;
+}
+
+Result<uint64_t> StreamStore::redeliver(std::string_view group_name, GroupRecord& g,
+                                        std::string_view consumer_name, uint64_t count,
+                                        int64_t min_idle_ms, int64_t now_ms, ClaimVisitor visit) {
+  // Decide from a read-only walk of the time index, then change the PEL.
+  struct Candidate {
+    StreamId id;
+    int64_t delivered_ms;
+  };
+  std::vector<Candidate> take;
+  std::vector<StreamId> doomed, gone;
+  std::string prefix, from, key;
+  stream_pel_time_key(entry_.meta.id, g.gid, 0, StreamId{}, from);
+  prefix.assign(from, 0, from.size() - 24);
+  int64_t idle_before = now_ms - min_idle_ms;
+  Status s = walk_records(prefix, from, [&](std::string_view k, std::string_view) {
+    auto t = static_cast<int64_t>(get_u64_be(k.data() + prefix.size()));
+    if (t > idle_before) return false;
+    StreamId id = stream_key_id(k);
+    stream_entry_key(entry_.meta.id, id, key);
+    MDB_val ek = mdb_val(key), ev;
+    if (mdb_get(env_.txn(), env_.elems_dbi(), &ek, &ev) != 0) {
+      gone.push_back(id);
+      return true;
+    }
+    if (g.max_deliveries > 0) {
+      stream_pel_key(entry_.meta.id, g.gid, id, key);
+      MDB_val pk = mdb_val(key), pv;
+      PelRecord rec;
+      if (mdb_get(env_.txn(), env_.elems_dbi(), &pk, &pv) == 0 && decode_pel(view_of(pv), rec) &&
+          rec.delivery_count >= static_cast<uint64_t>(g.max_deliveries)) {
+        doomed.push_back(id);
+        return true;
+      }
+    }
+    take.push_back({id, t});
+    return take.size() != count;
+  });
+  if (!s) return s;
+
+  for (const StreamId& id : gone) {
+    PelRecord rec;
+    std::string owner;
+    auto got = load_pending(g, id, rec, owner);
+    if (!got) return got.status();
+    if (*got && !(s = drop_pending(g, id, rec))) return s;
+  }
+  ConsumerRecord c;
+  if (!take.empty()) {
+    auto created = touch_consumer(group_name, g, consumer_name, now_ms, c);
+    if (!created) return created.status();
+  }
+  for (const Candidate& cand : take) {
+    PelRecord rec;
+    std::string owner;
+    auto got = load_pending(g, cand.id, rec, owner);
+    if (!got) return got.status();
+    if (!*got) continue;
+    uint64_t deliveries = rec.delivery_count + 1;
+    if (!(s = reassign(group_name, g, cand.id, rec, consumer_name, c, now_ms, deliveries))) {
+      return s;
+    }
+    auto shown = entry(cand.id, [&](const StreamId& id, EntryReader& r) {
+      visit(id, r, now_ms - cand.delivered_ms, deliveries);
+    });
+    if (!shown) return shown.status();
+  }
+  queue_stats_.redelivered += take.size();
+  if (!gone.empty() || !take.empty()) {
+    if (!(s = put_group(group_name, g))) return s;
+  }
+  if (!doomed.empty() && !(s = dead_letter(group_name, g, doomed, now_ms))) return s;
+  return static_cast<uint64_t>(take.size());
+}
+
+Status StreamStore::dead_letter(std::string_view group_name_in, GroupRecord& g,
+                                std::span<const StreamId> ids, int64_t now_ms) {
+  if (ids.empty()) return Status::ok();
+  const int src_db = db_;
+  const std::string src_key = key_, group_name(group_name_in), dlq = deadletter_key(g);
+  struct Item {
+    Copied entry;
+    uint64_t deliveries;
+    std::string owner;
+  };
+  std::vector<Item> items;
+  for (const StreamId& id : ids) {
+    PelRecord rec;
+    std::string owner;
+    auto got = load_pending(g, id, rec, owner);
+    if (!got) return got.status();
+    if (!*got) continue;
+    Item item{{id, {}}, rec.delivery_count, owner};
+    auto found =
+        entry(id, [&](const StreamId&, EntryReader& r) { copy_pairs(r, item.entry.pairs); });
+    if (!found) return found.status();
+    items.push_back(std::move(item));
+  }
+  // Write the dead-letter stream first: if it cannot take them, the entries stay pending.
+  auto open_dlq = open(src_db, dlq, now_ms);
+  if (open_dlq && !*open_dlq) open_dlq = Result<bool>(create(src_db, dlq).is_ok());
+  if (!open_dlq || !*open_dlq) {
+    auto back = open(src_db, src_key, now_ms);
+    if (!back) return back.status();
+    return Status::error("ERR dead-letter key '" + dlq +
+                         "' holds the wrong kind of value or cannot be written");
+  }
+  for (const Item& item : items) {
+    std::vector<std::string> extra = {src_key, group_name, stream_id_string(item.entry.id),
+                                      std::to_string(item.deliveries), item.owner};
+    std::vector<std::string_view> pairs(item.entry.pairs.begin(), item.entry.pairs.end());
+    for (size_t i = 0; i < extra.size(); ++i) {
+      pairs.push_back(kDlqFields[i]);
+      pairs.push_back(extra[i]);
+    }
+    StreamId added;
+    auto out = append(StreamId{}, false, true, pairs, now_ms, added);
+    if (!out) return out.status();
+  }
+  auto back = open(src_db, src_key, now_ms);
+  if (!back) return back.status();
+  for (const Item& item : items) {
+    PelRecord rec;
+    std::string owner;
+    auto got = load_pending(g, item.entry.id, rec, owner);
+    if (!got) return got.status();
+    if (!*got) continue;
+    Status s = drop_pending(g, item.entry.id, rec);
+    if (!s) return s;
+    ++g.dead_lettered;
+    ++queue_stats_.dead_lettered;
+  }
+  return put_group(group_name, g);
+}
+
+Result<uint64_t> StreamStore::redrive(int db, std::string_view dlq_in, uint64_t count,
+                                      int64_t now_ms,
+                                      FunctionRef<void(std::string_view key)> on_target) {
+  const std::string dlq(dlq_in);
+  auto opened = open(db, dlq, now_ms);
+  if (!opened) return opened.status();
+  if (!*opened) return uint64_t{0};
+  struct Item {
+    Copied entry;
+    std::string target;
+  };
+  std::vector<Item> items;
+  std::string bad;
+  auto walked =
+      scan(StreamId{}, StreamId::max(), count, false, [&](const StreamId& id, EntryReader& r) {
+        Item item{{id, {}}, {}};
+        copy_pairs(r, item.entry.pairs);
+        auto& p = item.entry.pairs;
+        // The last five pairs are the dlq-* metadata dead_letter() added.
+        size_t meta = std::size(kDlqFields) * 2;
+        if (p.size() < meta || p[p.size() - meta] != kDlqFields[0]) {
+          if (bad.empty()) bad = stream_id_string(id);
+          return;
+        }
+        item.target = p[p.size() - meta + 1];
+        p.resize(p.size() - meta);
+        items.push_back(std::move(item));
+      });
+  if (!walked) return walked.status();
+  if (!bad.empty()) {
+    return Status::error("ERR entry " + bad + " of '" + dlq +
+                         "' is not a dead-lettered entry (no dlq-* fields)");
+  }
+  // Check every origin before moving anything: a redrive either happens or errors.
+  for (const Item& item : items) {
+    auto o = open(db, item.target, now_ms);
+    if (!o) {
+      return Status::error("ERR cannot redrive to '" + item.target +
+                           "': " + o.status().message().substr(o.status().message().find(' ') + 1));
+    }
+  }
+  std::vector<StreamId> moved;
+  for (const Item& item : items) {
+    auto o = open(db, item.target, now_ms);
+    if (!o) return o.status();
+    if (!*o) {
+      Status s = create(db, item.target);  // the origin was deleted: redrive recreates it
+      if (!s) return s;
+    }
+    std::vector<std::string_view> pairs(item.entry.pairs.begin(), item.entry.pairs.end());
+    StreamId added;
+    auto out = append(StreamId{}, false, true, pairs, now_ms, added);
+    if (!out) return out.status();
+    if (*out != AppendOutcome::Added) {
+      return Status::error("ERR cannot redrive to '" + item.target +
+                           "': its last id is at the "
+                           "maximum");
+    }
+    on_target(item.target);
+    moved.push_back(item.entry.id);
+  }
+  auto back = open(db, dlq, now_ms);
+  if (!back) return back.status();
+  if (*back) {
+    auto removed = remove(moved);
+    if (!removed) return removed.status();
+  }
+  queue_stats_.redriven += moved.size();
+  return static_cast<uint64_t>(moved.size());
+}
+
+}  // namespace postbox
