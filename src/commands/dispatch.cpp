@@ -170,13 +170,13 @@ void dispatch(ServerState& server, Client& c, std::span<const std::string_view> 
 }
 
 void serve_ready_keys(ServerState& server, int64_t now_ms) {
-  std::vector<std::pair<int, std::string>> ready;
+  std::vector<ReadyKey> ready;
   // Serving may signal more keys (a pop that feeds another list): loop until quiet.
   while (server.blocking.has_ready()) {
     server.blocking.take_ready(ready);
-    for (auto& [db, key] : ready) {
-      serve_list_waiters(server, db, key, now_ms);
-      serve_stream_waiters(server, db, key, now_ms);
+    for (const ReadyKey& r : ready) {
+      serve_list_waiters(server, r.db, r.key, now_ms);
+      serve_stream_waiters(server, r.db, r.key, r.data, now_ms);
     }
   }
 }

@@ -144,7 +144,7 @@ void xgroup_destroy(CommandContext& ctx) {
   auto gone = s.destroy_group(ctx.arg(3));
   if (!gone) return ctx.reply.error(gone.status().message());
   // Clients blocked in XREADGROUP on this group learn it is gone.
-  if (*gone) ctx.server.blocking.signal(ctx.db(), ctx.arg(2));
+  if (*gone) ctx.server.blocking.signal(ctx.db(), ctx.arg(2), false);
   ctx.reply.integer(*gone ? 1 : 0);
 }
 
@@ -185,7 +185,7 @@ void xgroup_help(CommandContext& ctx) {
       "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
       "    Set the current group ID and entries_read counter.",
       "HELP",
-      "    Print this help.",
+      "    Prints this help.",
   };
   reply_help(ctx.reply, lines);
 }

@@ -222,7 +222,7 @@ void xinfo_help(CommandContext& ctx) {
       "STREAM <key> [FULL [COUNT <count>]",
       "    Show information about the stream.",
       "HELP",
-      "    Print this help.",
+      "    Prints this help.",
   };
   reply_help(ctx.reply, lines);
 }

@@ -113,7 +113,7 @@ Result<uint64_t> read_group_new(Client& c, StreamStore& s, std::string_view grou
   uint64_t redelivered = 0;
   int64_t min_idle = redelivery_idle(g, claim_idle);
   if (min_idle >= 0) {
-    auto n = s.redeliver(group, g, consumer, count, min_idle, now_ms,
+    auto n = s.redeliver(group, g, consumer, count, min_idle, claim_idle < 0, now_ms,
                          [&](const StreamId& id, EntryReader& r, int64_t, uint64_t) {
                            reply_entry(c.reply, id, r);
                          });
@@ -261,7 +261,8 @@ void xreadgroup(CommandContext& ctx) {
 }
 
 // Serves one stream waiter; false when it must keep waiting.
-bool serve_one(ServerState& server, Client& w, int db, std::string_view key, int64_t now_ms) {
+bool serve_one(ServerState& server, Client& w, int db, std::string_view key, bool data,
+               int64_t now_ms) {
   StreamStore& s = server.store.streams();
   bool group_wait = w.block.kind == BlockState::Kind::StreamReadGroup;
   auto open = s.open(db, key, now_ms);
@@ -286,7 +287,9 @@ bool serve_one(ServerState& server, Client& w, int db, std::string_view key, int
     }
     after = g.last_id;
   }
-  bool fresh = s.header().last_id > after;
+  if (!data) return false;
+  // Entries beyond what the waiter has seen (XSETID alone raises last_id, not the entries).
+  bool fresh = s.last_entry_id() > after;
   if (!fresh) {
     int64_t min_idle = group_wait ? redelivery_idle(g, -1) : -1;
     if (min_idle < 0) return false;
@@ -331,7 +334,8 @@ const CommandSpec kStreamReadCommands[] = {
 
 }  // namespace
 
-void serve_stream_waiters(ServerState& server, int db, std::string_view key, int64_t now_ms) {
+void serve_stream_waiters(ServerState& server, int db, std::string_view key, bool data,
+                          int64_t now_ms) {
   const auto* queue = server.blocking.waiters(db, key);
   if (!queue) return;
   std::vector<Client*> waiting;
@@ -340,7 +344,7 @@ void serve_stream_waiters(ServerState& server, int db, std::string_view key, int
   }
   for (Client* w : waiting) {
     // Serving one waiter never unblocks another, so every pointer here is still blocked.
-    if (!serve_one(server, *w, db, key, now_ms)) continue;
+    if (!serve_one(server, *w, db, key, data, now_ms)) continue;
     ++w->batch_replies;
     server.blocking.unblock(*w);
   }

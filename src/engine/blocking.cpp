@@ -36,16 +36,19 @@ void BlockingRegistry::unblock(Client& c) {
   --blocked_;
 }
 
-void BlockingRegistry::signal(int db, std::string_view key) {
+void BlockingRegistry::signal(int db, std::string_view key, bool data) {
   if (queues_.empty()) return;
   if (queues_.find(encode_db_key(db, key, scratch_)) == queues_.end()) return;
   for (auto& r : ready_) {
-    if (r.first == db && r.second == key) return;
+    if (r.db == db && r.key == key) {
+      r.data |= data;
+      return;
+    }
   }
-  ready_.emplace_back(db, std::string(key));
+  ready_.push_back({db, std::string(key), data});
 }
 
-void BlockingRegistry::take_ready(std::vector<std::pair<int, std::string>>& out) {
+void BlockingRegistry::take_ready(std::vector<ReadyKey>& out) {
   out.clear();
   out.swap(ready_);
 }

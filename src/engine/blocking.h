@@ -14,6 +14,16 @@
 
 namespace postbox {
 
+// A key that became ready. `data` is false when it only changed in some other way (deleted,
+// replaced, its group destroyed): stream waiters then check whether they must give up, but
+// are not served entries, as Redis only serves them on new data.
+struct ReadyKey {
+  int db = 0;
+  std::string key;
+  bool data = true;
+  bool operator==(const ReadyKey&) const = default;
+};
+
 class BlockingRegistry {
  public:
   // Registers `c` as waiting on every key in c.block.keys (c.block must be filled in).
@@ -21,11 +31,12 @@ class BlockingRegistry {
   // Removes `c` from every queue it is in and clears its block state.
   void unblock(Client& c);
 
-  // A write made `key` non-empty: remember it if anyone waits on it.
-  void signal(int db, std::string_view key);
+  // A write gave `key` data (or, with data false, changed it otherwise): remember it if anyone
+  // waits on it.
+  void signal(int db, std::string_view key, bool data = true);
   bool has_ready() const { return !ready_.empty(); }
   // Hands over the keys signalled since the last call, in signalling order.
-  void take_ready(std::vector<std::pair<int, std::string>>& out);
+  void take_ready(std::vector<ReadyKey>& out);
 
   // The waiters on (db, key), oldest first; empty when none.
   const std::list<Client*>* waiters(int db, std::string_view key) const;
@@ -36,7 +47,7 @@ class BlockingRegistry {
 
  private:
   std::unordered_map<std::string, std::list<Client*>> queues_;
-  std::vector<std::pair<int, std::string>> ready_;
+  std::vector<ReadyKey> ready_;
   size_t blocked_ = 0;
   mutable std::string scratch_;  // reused for lookups: no allocation per signal
 };

@@ -170,7 +170,7 @@ bool Server::start(const std::string& executable) {
   store_.keys().set_modify_listener([this](int db, std::string_view key) {
     state_.watches.touch(db, key);
     // Stream waiters react to any change (an XREADGROUP waiter errors when its key goes).
-    state_.blocking.signal(db, key);
+    state_.blocking.signal(db, key, false);
   });
   store_.keys().set_db_change_listener([this](int db, int other) {
     if (state_.watches.empty()) return;

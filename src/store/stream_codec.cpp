@@ -98,10 +98,11 @@ void stream_consumer_key(uint64_t data_id, uint64_t gid, std::string_view name, 
   out.append(name);
 }
 
-void stream_pel_time_key(uint64_t data_id, uint64_t gid, int64_t time_ms, const StreamId& id,
-                         std::string& out) {
+void stream_pel_time_key(uint64_t data_id, uint64_t gid, bool owned, int64_t time_ms,
+                         const StreamId& id, std::string& out) {
   key_prefix(data_id, StreamTag::PelTime, out);
   append_u64(out, gid);
+  out.push_back(owned ? 1 : 0);
   append_u64(out, static_cast<uint64_t>(time_ms < 0 ? 0 : time_ms));
   append_id(out, id);
 }

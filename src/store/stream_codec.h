@@ -9,9 +9,12 @@
 //   [id:8][0x03][gid:8][entry id:16]           group PEL: delivery time, delivery count, owner
 //   [id:8][0x04][gid:8][consumer name]         consumer: cid, seen/active time, PEL size
 //   [id:8][0x05][gid:8][cid:8][entry id:16]    the consumer's own PEL (an index, empty value)
-//   [id:8][0x06][gid:8][time:8][entry id:16]   the group's PEL by last delivery time, so the
-//                                              entries idle longest (VISIBILITY, CLAIM) are
-//                                              found without scanning the whole PEL
+//   [id:8][0x06][gid:8][owned:1][time:8][entry id:16]
+//                                              the group's PEL in redelivery order: first the
+//                                              entries XNACK released (owned 0, time = when
+//                                              they may go out again), then owned ones by last
+//                                              delivery, so those idle longest (VISIBILITY,
+//                                              CLAIM) are found without scanning the PEL
 //
 // Entry ids are 16 bytes big endian, so a cursor walks a stream, a PEL or a consumer's PEL in id
 // order: XADD, XACK and every entry XREADGROUP hands out cost O(log N); ranges and PEL scans are
@@ -97,8 +100,8 @@ void stream_entry_key(uint64_t data_id, const StreamId& id, std::string& out);
 void stream_group_key(uint64_t data_id, std::string_view group, std::string& out);
 void stream_pel_key(uint64_t data_id, uint64_t gid, const StreamId& id, std::string& out);
 void stream_consumer_key(uint64_t data_id, uint64_t gid, std::string_view name, std::string& out);
-void stream_pel_time_key(uint64_t data_id, uint64_t gid, int64_t time_ms, const StreamId& id,
-                         std::string& out);
+void stream_pel_time_key(uint64_t data_id, uint64_t gid, bool owned, int64_t time_ms,
+                         const StreamId& id, std::string& out);
 void stream_consumer_pel_key(uint64_t data_id, uint64_t gid, uint64_t cid, const StreamId& id,
                              std::string& out);
 // The id at the end of an entry / PEL / consumer-PEL key.

@@ -185,7 +185,7 @@ Result<int64_t> StreamStore::delete_consumer(std::string_view group_name, GroupR
     auto got = load_pending(g, id, rec, owner);
     if (!got) return got.status();
     if (*got) {
-      stream_pel_time_key(entry_.meta.id, g.gid, rec.delivery_ms, id, k_);
+      stream_pel_time_key(entry_.meta.id, g.gid, true, rec.delivery_ms, id, k_);
       if (!(s = del(k_))) return s;
     }
     stream_pel_key(entry_.meta.id, g.gid, id, k_);
@@ -309,10 +309,10 @@ Status StreamStore::write_pending(const GroupRecord& g, const StreamId& id, cons
                                   std::string_view consumer_name) {
   Status s;
   if (old) {
-    stream_pel_time_key(entry_.meta.id, g.gid, old->delivery_ms, id, k_);
+    stream_pel_time_key(entry_.meta.id, g.gid, !old->consumer.empty(), old->delivery_ms, id, k_);
     if (!(s = del(k_))) return s;
   }
-  stream_pel_time_key(entry_.meta.id, g.gid, delivery_ms, id, k_);
+  stream_pel_time_key(entry_.meta.id, g.gid, !consumer_name.empty(), delivery_ms, id, k_);
   if (!(s = put(k_, ""))) return s;
   stream_pel_key(entry_.meta.id, g.gid, id, k_);
   encode_pel(delivery_ms, count, consumer_name, v_);
@@ -320,7 +320,7 @@ Status StreamStore::write_pending(const GroupRecord& g, const StreamId& id, cons
 }
 
 Status StreamStore::drop_pending(GroupRecord& g, const StreamId& id, const PelRecord& rec) {
-  stream_pel_time_key(entry_.meta.id, g.gid, rec.delivery_ms, id, k_);
+  stream_pel_time_key(entry_.meta.id, g.gid, !rec.consumer.empty(), rec.delivery_ms, id, k_);
   Status s = del(k_);
   if (!s) return s;
   stream_pel_key(entry_.meta.id, g.gid, id, k_);
@@ -358,23 +358,26 @@ Result<int64_t> StreamStore::ack(std::string_view group_name, GroupRecord& g,
   return acked;
 }
 
+Status StreamStore::detach(const GroupRecord& g, const StreamId& id,
+                           std::string_view consumer_name) {
+  ConsumerRecord prev;
+  std::string prev_name(consumer_name);
+  auto found = consumer(g, prev_name, prev);
+  if (!found) return found.status();
+  if (!*found) return Status::ok();
+  stream_consumer_pel_key(entry_.meta.id, g.gid, prev.cid, id, k_);
+  Status s = del(k_);
+  if (!s) return s;
+  if (prev.pel_count) --prev.pel_count;
+  return put_consumer(g.gid, prev_name, prev);
+}
+
 Status StreamStore::reassign(std::string_view group_name, GroupRecord& g, const StreamId& id,
                              const PelRecord& old, std::string_view consumer_name,
                              ConsumerRecord& owner, int64_t delivery_ms, uint64_t delivery_count) {
   Status s;
   bool moving = old.consumer != consumer_name;
-  if (moving && !old.consumer.empty()) {
-    ConsumerRecord prev;
-    std::string prev_name(old.consumer);
-    auto found = consumer(g, prev_name, prev);
-    if (!found) return found.status();
-    if (*found) {
-      stream_consumer_pel_key(entry_.meta.id, g.gid, prev.cid, id, k_);
-      if (!(s = del(k_))) return s;
-      if (prev.pel_count) --prev.pel_count;
-      if (!(s = put_consumer(g.gid, prev_name, prev))) return s;
-    }
-  }
+  if (moving && !old.consumer.empty() && !(s = detach(g, id, old.consumer))) return s;
   if (moving) {
     stream_consumer_pel_key(entry_.meta.id, g.gid, owner.cid, id, k_);
     if (!(s = put(k_, ""))) return s;
@@ -466,14 +469,15 @@ Result<StreamStore::ClaimOutcome> StreamStore::claim(std::string_view group_name
     // FORCE makes a PEL record from scratch, as if delivered once to nobody.
     rec = PelRecord{now_ms, 1, {}};
     ++g.pel_count;
-  } else if (o.min_idle_ms && now_ms - rec.delivery_ms < o.min_idle_ms) {
+  } else if (o.min_idle_ms && !rec.consumer.empty() && now_ms - rec.delivery_ms < o.min_idle_ms) {
+    // (released entries, with no owner, are claimable at once)
     return ClaimOutcome::Skipped;
   }
-  if (!owner_loaded) {
-    auto created = touch_consumer(group_name, g, consumer_name, now_ms, owner);
-    if (!created) return created.status();
-    owner_loaded = true;
-  }
+  // Loaded afresh for every id: an earlier id of the same command may have changed the
+  // claimer's record (dropping a deleted entry it owned).
+  auto created = touch_consumer(group_name, g, consumer_name, now_ms, owner);
+  if (!created) return created.status();
+  owner_loaded = true;
   uint64_t count = rec.delivery_count;
   if (o.retry_count >= 0) {
     count = static_cast<uint64_t>(o.retry_count);
@@ -514,7 +518,8 @@ Result<StreamId> StreamStore::autoclaim(std::string_view group_name, GroupRecord
       --count;
       return true;
     }
-    if (o.min_idle_ms && now_ms - p.rec.delivery_ms < o.min_idle_ms) return true;
+    bool owned = !p.rec.consumer.empty();  // released (XNACK) entries are claimable at once
+    if (o.min_idle_ms && owned && now_ms - p.rec.delivery_ms < o.min_idle_ms) return true;
     steps.push_back({p.id, false});
     --count;
     return true;

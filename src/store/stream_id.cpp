@@ -55,8 +55,8 @@ bool parse_u64(std::string_view s, uint64_t& out) {
     out = static_cast<uint64_t>(v);
     return true;
   }
-  if (s.empty() || s.size() > 64) return false;
-  char buf[65];
+  if (s.empty() || s.size() > 127) return false;
+  char buf[128];
   std::memcpy(buf, s.data(), s.size());
   buf[s.size()] = '\0';
   errno = 0;

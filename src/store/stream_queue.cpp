@@ -34,60 +34,77 @@ std::string StreamStore::deadletter_key(const GroupRecord& g) const {
   return g.deadletter.empty() ? key_ + ":dlq" : g.deadletter;
 }
 
-Result<bool> StreamStore::has_redeliverable(const GroupRecord& g, int64_t min_idle_ms,
-                                            int64_t now_ms) {
-  std::string prefix, from;
-  stream_pel_time_key(entry_.meta.id, g.gid, 0, StreamId{}, from);
-  prefix.assign(from, 0, from.size() - 24);
+// The first record of one zone of the group's redelivery index, if any: its time.
+Result<bool> StreamStore::first_due(const GroupRecord& g, bool owned, int64_t& time) {
+  std::string from;
+  stream_pel_time_key(entry_.meta.id, g.gid, owned, 0, StreamId{}, from);
+  std::string_view prefix(from.data(), from.size() - 24);
   bool found = false;
   Status s = walk_records(prefix, from, [&](std::string_view k, std::string_view) {
-    int64_t t = static_cast<int64_t>(get_u64_be(k.data() + prefix.size()));
-    found = t <= now_ms - min_idle_ms;
+    time = static_cast<int64_t>(get_u64_be(k.data() + prefix.size()));
+    found = true;
     return false;
   });
   if (!s) return s;
   return found;
 }
 
+Result<bool> StreamStore::has_redeliverable(const GroupRecord& g, int64_t min_idle_ms,
+                                            int64_t now_ms) {
+  int64_t t;
+  auto released = first_due(g, false, t);
+  if (!released || (*released && t <= now_ms)) return released;
+  auto owned = first_due(g, true, t);
+  if (!owned) return owned;
+  return *owned && t <= now_ms - min_idle_ms;
+}
+
 Result<uint64_t> StreamStore::redeliver(std::string_view group_name, GroupRecord& g,
                                         std::string_view consumer_name, uint64_t count,
-                                        int64_t min_idle_ms, int64_t now_ms, ClaimVisitor visit) {
-  // Decide from a read-only walk of the time index, then change the PEL.
+                                        int64_t min_idle_ms, bool drop_deleted, int64_t now_ms,
+                                        ClaimVisitor visit) {
+  // Decide from a read-only walk of the redelivery index, then change the PEL. Released
+  // entries (XNACK) come first, once their time has come; then owned ones idle long enough.
   struct Candidate {
     StreamId id;
-    int64_t delivered_ms;
+    int64_t since_ms;
   };
   std::vector<Candidate> take;
   std::vector<StreamId> doomed, gone;
-  std::string prefix, from, key;
-  stream_pel_time_key(entry_.meta.id, g.gid, 0, StreamId{}, from);
-  prefix.assign(from, 0, from.size() - 24);
-  int64_t idle_before = now_ms - min_idle_ms;
-  Status s = walk_records(prefix, from, [&](std::string_view k, std::string_view) {
-    auto t = static_cast<int64_t>(get_u64_be(k.data() + prefix.size()));
-    if (t > idle_before) return false;
-    StreamId id = stream_key_id(k);
-    stream_entry_key(entry_.meta.id, id, key);
-    MDB_val ek = mdb_val(key), ev;
-    if (mdb_get(env_.txn(), env_.elems_dbi(), &ek, &ev) != 0) {
-      gone.push_back(id);
-      return true;
-    }
-    if (g.max_deliveries > 0) {
-      stream_pel_key(entry_.meta.id, g.gid, id, key);
-      MDB_val pk = mdb_val(key), pv;
-      PelRecord rec;
-      if (mdb_get(env_.txn(), env_.elems_dbi(), &pk, &pv) == 0 && decode_pel(view_of(pv), rec) &&
-          rec.delivery_count >= static_cast<uint64_t>(g.max_deliveries)) {
-        doomed.push_back(id);
+  std::string key;
+  for (bool owned : {false, true}) {
+    if (count && take.size() == count) break;
+    std::string from;
+    stream_pel_time_key(entry_.meta.id, g.gid, owned, 0, StreamId{}, from);
+    std::string_view prefix(from.data(), from.size() - 24);
+    int64_t due_by = owned ? now_ms - min_idle_ms : now_ms;
+    Status s = walk_records(prefix, from, [&](std::string_view k, std::string_view) {
+      auto t = static_cast<int64_t>(get_u64_be(k.data() + prefix.size()));
+      if (t > due_by) return false;
+      StreamId id = stream_key_id(k);
+      stream_entry_key(entry_.meta.id, id, key);
+      MDB_val ek = mdb_val(key), ev;
+      if (mdb_get(env_.txn(), env_.elems_dbi(), &ek, &ev) != 0) {
+        if (drop_deleted) gone.push_back(id);
         return true;
       }
-    }
-    take.push_back({id, t});
-    return take.size() != count;
-  });
-  if (!s) return s;
+      if (g.max_deliveries > 0) {
+        stream_pel_key(entry_.meta.id, g.gid, id, key);
+        MDB_val pk = mdb_val(key), pv;
+        PelRecord rec;
+        if (mdb_get(env_.txn(), env_.elems_dbi(), &pk, &pv) == 0 && decode_pel(view_of(pv), rec) &&
+            rec.delivery_count >= static_cast<uint64_t>(g.max_deliveries)) {
+          doomed.push_back(id);
+          return true;
+        }
+      }
+      take.push_back({id, t});
+      return take.size() != count;
+    });
+    if (!s) return s;
+  }
 
+  Status s;
   for (const StreamId& id : gone) {
     PelRecord rec;
     std::string owner;
@@ -106,12 +123,11 @@ Result<uint64_t> StreamStore::redeliver(std::string_view group_name, GroupRecord
     auto got = load_pending(g, cand.id, rec, owner);
     if (!got) return got.status();
     if (!*got) continue;
-    uint64_t deliveries = rec.delivery_count + 1;
-    if (!(s = reassign(group_name, g, cand.id, rec, consumer_name, c, now_ms, deliveries))) {
-      return s;
-    }
+    uint64_t before = rec.delivery_count;
+    uint64_t after = before == INT64_MAX ? before : before + 1;
+    if (!(s = reassign(group_name, g, cand.id, rec, consumer_name, c, now_ms, after))) return s;
     auto shown = entry(cand.id, [&](const StreamId& id, EntryReader& r) {
-      visit(id, r, now_ms - cand.delivered_ms, deliveries);
+      visit(id, r, now_ms - cand.since_ms, before);
     });
     if (!shown) return shown.status();
   }
@@ -121,6 +137,48 @@ Result<uint64_t> StreamStore::redeliver(std::string_view group_name, GroupRecord
   }
   if (!doomed.empty() && !(s = dead_letter(group_name, g, doomed, now_ms))) return s;
   return static_cast<uint64_t>(take.size());
+}
+
+Result<int64_t> StreamStore::nack(std::string_view group_name, GroupRecord& g, NackMode mode,
+                                  std::span<const StreamId> ids, int64_t retry_count, bool force,
+                                  int64_t delay_ms, int64_t now_ms) {
+  int64_t nacked = 0;
+  std::vector<StreamId> doomed;
+  bool dead_letters = g.max_deliveries > 0 || !g.deadletter.empty();
+  int64_t ready_at = delay_ms > 0 ? now_ms + delay_ms : 0;
+  Status s;
+  for (const StreamId& id : ids) {
+    PelRecord rec;
+    std::string owner;
+    auto got = load_pending(g, id, rec, owner);
+    if (!got) return got.status();
+    bool pending = *got;
+    if (!pending) {
+      stream_entry_key(entry_.meta.id, id, k_);
+      std::string_view ev;
+      auto exists = get(k_, ev);
+      if (!exists) return exists.status();
+      if (!force || !*exists) continue;
+      rec = PelRecord{};
+      ++g.pel_count;
+    }
+    uint64_t n = rec.delivery_count;
+    if (retry_count >= 0) {
+      n = static_cast<uint64_t>(retry_count);
+    } else if (mode == NackMode::Silent) {
+      n = n ? n - 1 : 0;
+    } else if (mode == NackMode::Fatal) {
+      n = INT64_MAX;
+    }
+    if (!rec.consumer.empty() && !(s = detach(g, id, rec.consumer))) return s;
+    if (!(s = write_pending(g, id, pending ? &rec : nullptr, ready_at, n, ""))) return s;
+    ++nacked;
+    if (mode == NackMode::Fatal && dead_letters) doomed.push_back(id);
+  }
+  queue_stats_.nacked += static_cast<uint64_t>(nacked);
+  if (nacked && !(s = put_group(group_name, g))) return s;
+  if (!doomed.empty() && !(s = dead_letter(group_name, g, doomed, now_ms))) return s;
+  return nacked;
 }
 
 Status StreamStore::dead_letter(std::string_view group_name_in, GroupRecord& g,

@@ -35,7 +35,8 @@ struct QueueStats {
   uint64_t delivered = 0, redelivered = 0, acked = 0, nacked = 0, dead_lettered = 0, redriven = 0;
 };
 
-// A redelivered entry: its id and fields, how long it had been idle and its delivery count.
+// A redelivered entry: its id and fields, how long it had been idle and how many times it had
+// been delivered before.
 using ClaimVisitor =
     FunctionRef<void(const StreamId&, EntryReader&, int64_t idle_ms, uint64_t deliveries)>;
 
@@ -133,9 +134,19 @@ class StreamStore {
   // (0: all) pending entries idle for at least `min_idle_ms`, longest idle first, before any new
   // entry. Entries past the group's MAXDELIVERIES are dead-lettered instead; entries deleted
   // from the stream leave the PEL.
+  // `drop_deleted`: entries deleted from the stream leave the PEL (else they are skipped, as
+  // Redis's CLAIM does).
   Result<uint64_t> redeliver(std::string_view group_name, GroupRecord& g, std::string_view consumer,
-                             uint64_t count, int64_t min_idle_ms, int64_t now_ms,
+                             uint64_t count, int64_t min_idle_ms, bool drop_deleted, int64_t now_ms,
                              ClaimVisitor visit);
+  // XNACK: releases pending entries from their consumers (SILENT gives the delivery back, FAIL
+  // keeps it, FATAL marks the entry failed for good and dead-letters it in a group with a
+  // dead-letter policy). Released entries go out again `delay_ms` from now (0: at once) to the
+  // next reader that redelivers. Returns how many were released.
+  enum class NackMode { Silent, Fail, Fatal };
+  Result<int64_t> nack(std::string_view group_name, GroupRecord& g, NackMode mode,
+                       std::span<const StreamId> ids, int64_t retry_count, bool force,
+                       int64_t delay_ms, int64_t now_ms);
   // Whether redeliver() would find something now.
   Result<bool> has_redeliverable(const GroupRecord& g, int64_t min_idle_ms, int64_t now_ms);
   // Moves pending entries to the group's dead-letter stream with their fields and dlq-*
@@ -196,6 +207,9 @@ class StreamStore {
   // Writes a PEL record and its delivery-time index entry, replacing `old`'s index entry.
   Status write_pending(const GroupRecord& g, const StreamId& id, const PelRecord* old,
                        int64_t delivery_ms, uint64_t count, std::string_view consumer);
+  // Removes a pending entry from its consumer's own PEL (the group PEL keeps it).
+  Status detach(const GroupRecord& g, const StreamId& id, std::string_view consumer);
+  Result<bool> first_due(const GroupRecord& g, bool owned, int64_t& time);
   Status drop_pending(GroupRecord& g, const StreamId& id, const PelRecord& rec);
   void first_id_after_removal();
   uint64_t node_of(const StreamId& id);

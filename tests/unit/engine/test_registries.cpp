@@ -52,10 +52,23 @@ TEST_CASE("only keys somebody waits on become ready, each once, in signal order"
   r.signal(0, "k2");
   r.signal(0, "k1");
   r.signal(0, "k2");
-  std::vector<std::pair<int, std::string>> ready;
+  std::vector<ReadyKey> ready;
   r.take_ready(ready);
-  CHECK(ready == std::vector<std::pair<int, std::string>>{{0, "k2"}, {0, "k1"}});
+  CHECK(ready == std::vector<ReadyKey>{{0, "k2", true}, {0, "k1", true}});
   CHECK_FALSE(r.has_ready());
+}
+
+TEST_CASE("a data signal upgrades a key that only changed, and never the other way") {
+  BlockingRegistry r;
+  Client a;
+  block_on(r, a, 0, {"k1", "k2"});
+  r.signal(0, "k1", false);
+  r.signal(0, "k1");
+  r.signal(0, "k2");
+  r.signal(0, "k2", false);
+  std::vector<ReadyKey> ready;
+  r.take_ready(ready);
+  CHECK(ready == std::vector<ReadyKey>{{0, "k1", true}, {0, "k2", true}});
 }
 
 TEST_CASE("signal_all marks every waited key of one db ready") {
@@ -64,9 +77,9 @@ TEST_CASE("signal_all marks every waited key of one db ready") {
   block_on(r, a, 2, {"a"});
   block_on(r, b, 3, {"b"});
   r.signal_all(2);
-  std::vector<std::pair<int, std::string>> ready;
+  std::vector<ReadyKey> ready;
   r.take_ready(ready);
-  CHECK(ready == std::vector<std::pair<int, std::string>>{{2, "a"}});
+  CHECK(ready == std::vector<ReadyKey>{{2, "a", true}});
 }
 
 TEST_CASE("touching a watched key dirties exactly its watchers") {

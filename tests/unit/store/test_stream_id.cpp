@@ -118,7 +118,7 @@ TEST_SUITE("stream id") {
 
   // Redis copies up to 127 bytes and hands each part to strtoull whatever its length, so
   // "1-" + 70 zeros + "5" (73 bytes) is 1-5 there. parse_u64 refuses parts above 64 bytes.
-  TEST_CASE("a long zero-padded part within 127 bytes parses like Redis" * doctest::skip()) {
+  TEST_CASE("a long zero-padded part within 127 bytes parses like Redis") {
     CHECK(parsed("1-" + std::string(70, '0') + "5") == "1-5");
     CHECK(parsed(std::string(80, '0') + "9-1") == "9-1");
   }
