@@ -2,6 +2,8 @@
 // XGROUP CREATE), XREDRIVE. The rules are in ../shared/DESIGN.md, "Queue verbs".
 #include <fmt/format.h>
 
+#include <vector>
+
 #include "commands/command_table.h"
 #include "commands/context.h"
 #include "commands/errors.h"
@@ -126,7 +128,80 @@ void xredrive(CommandContext& ctx) {
   ctx.reply.integer(static_cast<int64_t>(*moved));
 }
 
+// XNACK key group SILENT|FAIL|FATAL IDS numids id... [RETRYCOUNT c] [FORCE] [DELAY ms]
+// (Redis 8.8's arguments and errors; DELAY is Postbox's).
+void xnack(CommandContext& ctx) {
+  StreamStore& s = stream_store(ctx);
+  auto open = s.open(ctx.db(), ctx.arg(1), ctx.now_ms);
+  if (!open) return ctx.reply.error(open.status().message());
+  GroupRecord g;
+  auto found = *open ? s.group(ctx.arg(2), g) : Result<bool>(false);
+  if (!found) return ctx.reply.error(found.status().message());
+  if (!*found) {
+    return ctx.reply.error(
+        fmt::format("NOGROUP No such key '{}' or consumer group '{}'", ctx.arg(1), ctx.arg(2)));
+  }
+  StreamStore::NackMode mode;
+  std::string_view m = ctx.arg(3);
+  if (iequals(m, "silent")) {
+    mode = StreamStore::NackMode::Silent;
+  } else if (iequals(m, "fail")) {
+    mode = StreamStore::NackMode::Fail;
+  } else if (iequals(m, "fatal")) {
+    mode = StreamStore::NackMode::Fatal;
+  } else {
+    return ctx.reply.error("ERR mode must be SILENT, FAIL, or FATAL");
+  }
+  size_t ids_at = 0, n_ids = 0;
+  int64_t retry = -1, delay = 0;
+  bool force = false;
+  for (size_t i = 4; i < ctx.argc(); ++i) {
+    std::string_view o = ctx.arg(i);
+    bool more = i + 1 < ctx.argc();
+    if (iequals(o, "ids") && more) {
+      int64_t n;
+      if (!parse_int64(ctx.arg(i + 1), n) || n < 1 || n > INT32_MAX) {
+        return ctx.reply.error("ERR numids must be a positive integer");
+      }
+      if (static_cast<uint64_t>(n) > ctx.argc() - i - 2) {
+        return ctx.reply.error("ERR number of IDs doesn't match numids");
+      }
+      ids_at = i + 2;
+      n_ids = static_cast<size_t>(n);
+      i += 1 + n_ids;
+    } else if (iequals(o, "force")) {
+      force = true;
+    } else if (iequals(o, "retrycount") && more) {
+      auto n = arg_int64(ctx, ++i);
+      if (!n) return;
+      if (*n < 0) return ctx.reply.error("ERR Invalid RETRYCOUNT value, must be >= 0");
+      retry = *n;
+    } else if (iequals(o, "delay") && more) {
+      if (!parse_int64(ctx.arg(++i), delay) || delay < 0 || delay > kMaxVisibilityMs) {
+        return ctx.reply.error(
+            fmt::format("ERR DELAY must be an integer between 0 and {}", kMaxVisibilityMs));
+      }
+    } else {
+      return ctx.reply.error(fmt::format("ERR Unrecognized XNACK option '{}'", o));
+    }
+  }
+  if (n_ids == 0) return ctx.reply.error("ERR syntax error, expected IDS keyword");
+  std::vector<StreamId> ids(n_ids);
+  for (size_t i = 0; i < n_ids; ++i) {
+    if (!arg_stream_id(ctx, ids_at + i, 0, true, ids[i])) return;
+  }
+  auto n = s.nack(ctx.arg(2), g, mode, ids, retry, force, delay, ctx.now_ms);
+  if (!n) return ctx.reply.error(n.status().message());
+  // Readers blocked with CLAIM, or on a group with VISIBILITY, may take them now.
+  if (*n) ctx.server.blocking.signal(ctx.db(), ctx.arg(1));
+  ctx.reply.integer(*n);
+}
+
 const CommandSpec kQueueCommands[] = {
+    {"xnack", -7, kCmdWrite | kCmdFast, 1, 1, 1, xnack, "stream", "8.8.0",
+     "O(1) for each message ID processed.",
+     "Releases pending entries of a consumer group so they can be delivered again (DELAY is "
+     "Postbox's)."},
     {"xredrive", -2, kCmdWrite | kCmdDenyOom, 1, 1, 1, xredrive, "stream", "0.1.0 (Postbox)",
      "O(N) with N the number of entries moved.",
      "Moves dead-lettered entries back to the streams they came from (Postbox)."},

@@ -140,9 +140,9 @@ void reply_stream_id(ReplyBuilder& reply, const StreamId& id) {
   reply.bulk(format_stream_id(id, buf));
 }
 
-void reply_entry(ReplyBuilder& reply, const StreamId& id, EntryReader& r) {
-  reply.array(2);
-  reply_stream_id(reply, id);
+namespace {
+
+void reply_fields(ReplyBuilder& reply, EntryReader& r) {
   if (!r.ok()) {
     reply.null_array();
     return;
@@ -153,6 +153,23 @@ void reply_entry(ReplyBuilder& reply, const StreamId& id, EntryReader& r) {
     reply.bulk(f);
     reply.bulk(v);
   }
+}
+
+}  // namespace
+
+void reply_entry(ReplyBuilder& reply, const StreamId& id, EntryReader& r) {
+  reply.array(2);
+  reply_stream_id(reply, id);
+  reply_fields(reply, r);
+}
+
+void reply_entry_with(ReplyBuilder& reply, const StreamId& id, EntryReader& r, int64_t idle_ms,
+                      uint64_t deliveries) {
+  reply.array(4);
+  reply_stream_id(reply, id);
+  reply_fields(reply, r);
+  reply.integer(idle_ms);
+  reply.integer(static_cast<int64_t>(deliveries));
 }
 
 }  // namespace postbox

@@ -40,5 +40,9 @@ StreamStore& stream_store(CommandContext& ctx);
 // [id, [field, value, ...]]; an entry deleted since it was delivered is [id, nil].
 void reply_entry(ReplyBuilder& reply, const StreamId& id, EntryReader& r);
 void reply_stream_id(ReplyBuilder& reply, const StreamId& id);
+// XREADGROUP ... CLAIM's shape (Redis 8.4): [id, [field, value, ...], idle ms, deliveries before
+// this one]; new entries carry 0 and 0.
+void reply_entry_with(ReplyBuilder& reply, const StreamId& id, EntryReader& r, int64_t idle_ms,
+                      uint64_t deliveries);
 
 }  // namespace postbox

@@ -295,11 +295,14 @@ void xpending(CommandContext& ctx) {
   if (count > 0) {
     Status st = s.pending(g, cid, start, end, 0, [&](const PendingView& p) {
       int64_t idle = ctx.now_ms - p.rec.delivery_ms;
-      if (min_idle && idle < min_idle) return true;
+      // Entries XNACK released have no owner: Redis 8.8 shows them with idle -1, never
+      // filtered out by IDLE.
+      bool owned = !p.rec.consumer.empty();
+      if (min_idle && owned && idle < min_idle) return true;
       ctx.reply.array(4);
       reply_stream_id(ctx.reply, p.id);
       ctx.reply.bulk(p.rec.consumer);
-      ctx.reply.integer(idle < 0 ? 0 : idle);
+      ctx.reply.integer(!owned ? -1 : idle < 0 ? 0 : idle);
       ctx.reply.integer(static_cast<int64_t>(p.rec.delivery_count));
       return static_cast<int64_t>(++n) < count;
     });

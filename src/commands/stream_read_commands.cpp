@@ -19,6 +19,7 @@ struct ReadArgs {
   int64_t block_ms = -1;  // -1: no BLOCK
   uint64_t count = 0;
   bool noack = false;
+  int64_t claim_idle = -1;  // CLAIM min-idle-time (Redis 8.4)
   std::string_view group, consumer;
   size_t streams_at = 0, n_streams = 0;
 };
@@ -69,6 +70,20 @@ bool parse_read_args(CommandContext& ctx, bool group_cmd, ReadArgs& a) {
       a.group = ctx.arg(i + 1);
       a.consumer = ctx.arg(i + 2);
       i += 2;
+    } else if (iequals(o, "claim") && more) {
+      if (!group_cmd) {
+        ctx.reply.error(
+            "ERR The CLAIM option is only supported by XREADGROUP. You called XREAD instead.");
+        return false;
+      }
+      if (!parse_int64(ctx.arg(++i), a.claim_idle)) {
+        ctx.reply.error("ERR min-idle-time is not an integer or out of range");
+        return false;
+      }
+      if (a.claim_idle < 0) {
+        ctx.reply.error("ERR min-idle-time must be a positive integer");
+        return false;
+      }
     } else if (iequals(o, "noack")) {
       if (!group_cmd) {
         ctx.reply.error(
@@ -109,13 +124,17 @@ int64_t redelivery_idle(const GroupRecord& g, int64_t claim_idle) {
 Result<uint64_t> read_group_new(Client& c, StreamStore& s, std::string_view group,
                                 std::string_view consumer, GroupRecord& g, uint64_t count,
                                 bool noack, int64_t claim_idle, int64_t now_ms) {
-  auto visit = [&](const StreamId& id, EntryReader& r) { reply_entry(c.reply, id, r); };
+  bool claim_shape = claim_idle >= 0;
+  auto visit = [&](const StreamId& id, EntryReader& r) {
+    claim_shape ? reply_entry_with(c.reply, id, r, 0, 0) : reply_entry(c.reply, id, r);
+  };
   uint64_t redelivered = 0;
   int64_t min_idle = redelivery_idle(g, claim_idle);
   if (min_idle >= 0) {
     auto n = s.redeliver(group, g, consumer, count, min_idle, claim_idle < 0, now_ms,
-                         [&](const StreamId& id, EntryReader& r, int64_t, uint64_t) {
-                           reply_entry(c.reply, id, r);
+                         [&](const StreamId& id, EntryReader& r, int64_t idle, uint64_t before) {
+                           claim_shape ? reply_entry_with(c.reply, id, r, idle, before)
+                                       : reply_entry(c.reply, id, r);
                          });
     if (!n) return n;
     redelivered = *n;
@@ -194,6 +213,7 @@ void read_generic(CommandContext& ctx, bool group_cmd) {
   }
   size_t mark = ctx.reply.mark();
   size_t served = 0;
+  int64_t claim = a.claim_idle;
   for (size_t i = 0; i < a.n_streams; ++i) {
     std::string_view key = ctx.arg(a.streams_at + i);
     auto open = s.open(ctx.db(), key, ctx.now_ms);
@@ -206,8 +226,10 @@ void read_generic(CommandContext& ctx, bool group_cmd) {
       auto found = s.group(a.group, g);
       if (!found || !*found) continue;
       bool history = after != kNewOnly;
+      // Redis ignores CLAIM for a history read, and (as it happens) for the streams after it.
+      if (history) claim = -1;
       serve = history || (s.header().length && s.last_entry_id() > g.last_id);
-      int64_t min_idle = redelivery_idle(g, -1);
+      int64_t min_idle = redelivery_idle(g, claim);
       if (!serve && min_idle >= 0) {
         auto due = s.has_redeliverable(g, min_idle, ctx.now_ms);
         if (!due) return ctx.reply.error(due.status().message());
@@ -226,7 +248,7 @@ void read_generic(CommandContext& ctx, bool group_cmd) {
     size_t stream_mark = ctx.reply.mark();
     key_header(ctx.reply, key);
     auto n = read_into(ctx.server, ctx.client, s, a.group, a.consumer, group_cmd ? &g : nullptr,
-                       after, a.count, a.noack, ctx.now_ms);
+                       after, a.count, a.noack, ctx.now_ms, claim);
     if (!n) {
       ctx.reply.buffer().truncate(mark);
       return ctx.reply.error(n.status().message());
@@ -247,6 +269,7 @@ void read_generic(CommandContext& ctx, bool group_cmd) {
   b.group.assign(a.group);
   b.consumer.assign(a.consumer);
   b.noack = a.noack;
+  b.claim_idle = claim;
   b.count = static_cast<int64_t>(a.count);
   int64_t deadline = a.block_ms == 0 ? 0 : ctx.now_ms + a.block_ms;
   block_on_keys(ctx, group_cmd ? BlockState::Kind::StreamReadGroup : BlockState::Kind::StreamRead,
@@ -291,7 +314,7 @@ bool serve_one(ServerState& server, Client& w, int db, std::string_view key, boo
   // Entries beyond what the waiter has seen (XSETID alone raises last_id, not the entries).
   bool fresh = s.last_entry_id() > after;
   if (!fresh) {
-    int64_t min_idle = group_wait ? redelivery_idle(g, -1) : -1;
+    int64_t min_idle = group_wait ? redelivery_idle(g, w.block.claim_idle) : -1;
     if (min_idle < 0) return false;
     auto due = s.has_redeliverable(g, min_idle, now_ms);
     if (!due || !*due) return false;
@@ -302,7 +325,7 @@ bool serve_one(ServerState& server, Client& w, int db, std::string_view key, boo
   key_header(w.reply, key);
   auto n = read_into(server, w, s, w.block.group, w.block.consumer, group_wait ? &g : nullptr,
                      group_wait ? kNewOnly : after, static_cast<uint64_t>(w.block.count),
-                     w.block.noack, now_ms);
+                     w.block.noack, now_ms, w.block.claim_idle);
   if (!n) {
     w.reply.buffer().truncate(mark);
     w.reply.error(n.status().message());

@@ -34,6 +34,7 @@ struct BlockState {
   std::vector<StreamId> after;
   std::string group, consumer;
   bool noack = false;
+  int64_t claim_idle = -1;  // XREADGROUP ... CLAIM min-idle-time; -1: not given
 
   bool on_stream() const { return kind == Kind::StreamRead || kind == Kind::StreamReadGroup; }
 };

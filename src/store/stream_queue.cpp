@@ -181,6 +181,37 @@ Result<int64_t> StreamStore::nack(std::string_view group_name, GroupRecord& g, N
   return nacked;
 }
 
+Result<bool> StreamStore::referenced(const StreamId& id) {
+  std::vector<GroupRecord> groups;
+  Status s = each_group([&](std::string_view, const GroupRecord& g) { groups.push_back(g); });
+  if (!s) return s;
+  for (const GroupRecord& g : groups) {
+    if (id > g.last_id) return true;
+    stream_pel_key(entry_.meta.id, g.gid, id, k_);
+    std::string_view v;
+    auto got = get(k_, v);
+    if (!got || *got) return got;
+  }
+  return false;
+}
+
+Status StreamStore::drop_references(const StreamId& id) {
+  std::vector<std::pair<std::string, GroupRecord>> groups;
+  Status s = each_group([&](std::string_view name, const GroupRecord& g) {
+    groups.emplace_back(std::string(name), g);
+  });
+  if (!s) return s;
+  for (auto& [name, g] : groups) {
+    PelRecord rec;
+    std::string owner;
+    auto got = load_pending(g, id, rec, owner);
+    if (!got) return got.status();
+    if (!*got) continue;
+    if (!(s = drop_pending(g, id, rec)) || !(s = put_group(name, g))) return s;
+  }
+  return Status::ok();
+}
+
 Status StreamStore::dead_letter(std::string_view group_name_in, GroupRecord& g,
                                 std::span<const StreamId> ids, int64_t now_ms) {
   if (ids.empty()) return Status::ok();

@@ -158,6 +158,11 @@ class StreamStore {
   Result<uint64_t> redrive(int db, std::string_view dlq, uint64_t count, int64_t now_ms,
                            FunctionRef<void(std::string_view key)> on_target);
   QueueStats& queue_stats() { return queue_stats_; }
+  // XACKDEL/XDELEX ... ACKED: whether a group still needs the entry (some group has not had it
+  // delivered yet, or it is pending somewhere).
+  Result<bool> referenced(const StreamId& id);
+  // ... DELREF: removes the entry from every group's PEL.
+  Status drop_references(const StreamId& id);
   // The stream dead-lettered entries of `g` go to.
   std::string deadletter_key(const GroupRecord& g) const;
 
