@@ -95,6 +95,29 @@ long parse_add_or_trim(CommandContext& ctx, bool xadd, StreamAddArgs& out) {
       ++i;
     } else if (xadd && iequals(opt, "nomkstream")) {
       out.no_mkstream = true;
+    } else if (xadd &&
+               ((iequals(opt, "idmpauto") && more >= 1) || (iequals(opt, "idmp") && more >= 2))) {
+      bool automatic = opt.size() == 8;
+      if (out.idmp) {
+        ctx.reply.error("ERR syntax error, IDMP/IDMPAUTO specified multiple times");
+        return -1;
+      }
+      out.idmp = true;
+      out.idmp_auto = automatic;
+      out.pid = ctx.arg(i + 1);
+      if (out.pid.empty()) {
+        ctx.reply.error(automatic ? "ERR syntax error, IDMPAUTO requires a non-empty producer ID"
+                                  : "ERR syntax error, IDMP requires a non-empty producer ID");
+        return -1;
+      }
+      if (!automatic) {
+        out.iid = ctx.arg(i + 2);
+        if (out.iid.empty()) {
+          ctx.reply.error("ERR syntax error, IDMP requires a non-empty idempotent ID");
+          return -1;
+        }
+      }
+      i += automatic ? 1 : 2;
     } else if (xadd) {
       if (!parse_stream_id(opt, 0, true, out.id, &out.seq_given)) {
         ctx.reply.error(stream_err::kInvalidId);
@@ -106,6 +129,10 @@ long parse_add_or_trim(CommandContext& ctx, bool xadd, StreamAddArgs& out) {
       ctx.reply.error(err::kSyntax);
       return -1;
     }
+  }
+  if (out.idmp && out.id_given) {
+    ctx.reply.error("ERR syntax error, IDMP/IDMPAUTO can be used only with auto-generated IDs");
+    return -1;
   }
   if (limit_given && t.strategy == Strategy::None) {
     ctx.reply.error(
@@ -132,6 +159,8 @@ StreamStore& stream_store(CommandContext& ctx) {
   StreamStore& s = ctx.store().streams();
   s.set_node_limits(static_cast<uint64_t>(ctx.server.config.stream_node_max_bytes),
                     static_cast<uint64_t>(ctx.server.config.stream_node_max_entries));
+  s.set_idmp_defaults(static_cast<uint64_t>(ctx.server.config.stream_idmp_duration),
+                      static_cast<uint64_t>(ctx.server.config.stream_idmp_maxsize));
   return s;
 }
 

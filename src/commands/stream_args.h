@@ -29,6 +29,9 @@ struct StreamAddArgs {
   bool seq_given = true;
   bool no_mkstream = false;
   StreamTrim trim;
+  // IDMP pid iid / IDMPAUTO pid (Redis 8.6).
+  bool idmp = false, idmp_auto = false;
+  std::string_view pid, iid;
 };
 // XADD's and XTRIM's options from args[2] on. For XADD returns the position of the id ("*" or
 // explicit); for XTRIM the end of the arguments. -1 after replying an error.

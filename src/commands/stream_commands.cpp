@@ -37,9 +37,18 @@ void xadd(CommandContext& ctx) {
     if (a.no_mkstream) return ctx.reply.null();
     if (ctx.failed(s.create(ctx.db(), ctx.arg(1)))) return;
   }
+  auto pairs = ctx.args.subspan(field_pos);
+  std::string iid;
+  if (a.idmp) {
+    // A publish retried inside the window gets its first id back; nothing is stored or trimmed.
+    iid = a.idmp_auto ? StreamStore::idmp_auto_iid(pairs) : std::string(a.iid);
+    StreamId first;
+    auto dup = s.idmp_find(a.pid, iid, ctx.now_ms, first);
+    if (!dup) return ctx.reply.error(dup.status().message());
+    if (*dup) return reply_stream_id(ctx.reply, first);
+  }
   StreamId added;
-  auto outcome =
-      s.append(a.id, a.id_given, a.seq_given, ctx.args.subspan(field_pos), ctx.now_ms, added);
+  auto outcome = s.append(a.id, a.id_given, a.seq_given, pairs, ctx.now_ms, added);
   if (!outcome) return ctx.reply.error(outcome.status().message());
   if (*outcome == AppendOutcome::Exhausted) {
     return ctx.reply.error(
@@ -52,12 +61,45 @@ void xadd(CommandContext& ctx) {
     return ctx.reply.error(
         "ERR The ID specified in XADD is equal or smaller than the target stream top item");
   }
+  if (a.idmp && ctx.failed(s.idmp_record(a.pid, iid, added, ctx.now_ms))) return;
   if (a.trim.strategy != StreamTrim::Strategy::None) {
     auto trimmed = s.trim(a.trim);
     if (!trimmed) return ctx.reply.error(trimmed.status().message());
   }
   reply_stream_id(ctx.reply, added);
   ctx.server.blocking.signal(ctx.db(), ctx.arg(1));
+}
+
+// XCFGSET key [IDMP-DURATION seconds] [IDMP-MAXSIZE n] (Redis 8.6)
+void xcfgset(CommandContext& ctx) {
+  StreamStore& s = stream_store(ctx);
+  auto exists = open_stream(ctx, s);
+  if (!exists) return;
+  if (!*exists) return ctx.reply.error(err::kNoSuchKey);
+  int64_t duration = -1, maxsize = -1;
+  for (size_t i = 2; i < ctx.argc(); i += 2) {
+    bool dur = iequals(ctx.arg(i), "idmp-duration"), max = iequals(ctx.arg(i), "idmp-maxsize");
+    if (!(dur || max) || i + 1 >= ctx.argc()) return ctx.reply.error(err::kSyntax);
+    int64_t& slot = dur ? duration : maxsize;
+    if (slot != -1) {
+      return ctx.reply.error(dur ? "ERR IDMP-DURATION specified multiple times"
+                                 : "ERR IDMP-MAXSIZE specified multiple times");
+    }
+    auto n = arg_int64(ctx, i + 1);
+    if (!n) return;
+    if (dur && (*n < 1 || *n > 86400)) {
+      return ctx.reply.error("ERR IDMP-DURATION must be between 1 and 86400 seconds");
+    }
+    if (max && (*n < 1 || *n > 10000)) {
+      return ctx.reply.error("ERR IDMP-MAXSIZE must be between 1 and 10000 entries");
+    }
+    slot = *n;
+  }
+  if (duration == -1 && maxsize == -1) {
+    return ctx.reply.error("ERR At least one parameter must be specified");
+  }
+  if (ctx.failed(s.idmp_configure(duration, maxsize))) return;
+  ctx.reply.ok();
 }
 
 void xlen(CommandContext& ctx) {
@@ -183,6 +225,8 @@ const CommandSpec kStreamCommands[] = {
      "O(1) when adding a new entry, O(N) when trimming where N being the number of entries "
      "evicted.",
      "Appends a new message to a stream. Creates the key if it doesn't exist."},
+    {"xcfgset", -2, kCmdWrite | kCmdFast, 1, 1, 1, xcfgset, "stream", "8.6.0", "O(1)",
+     "Sets the idempotent-producer window of a stream."},
     {"xlen", 2, kR | kCmdFast, 1, 1, 1, xlen, "stream", "5.0.0", "O(1)",
      "Return the number of messages in a stream."},
     {"xrange", -4, kR, 1, 1, 1, xrange, "stream", "5.0.0",

@@ -123,7 +123,10 @@ void xinfo_stream(CommandContext& ctx) {
   StreamStore& s = stream_store(ctx);
   if (!open_for_info(ctx, s)) return;
   const StreamHeader& h = s.header();
-  ctx.reply.map(full ? 9 : 10);
+  // Redis 8.6 adds six IDMP fields; shown once the stream used IDMP, so that streams that never
+  // did keep Redis 7.0's exact reply.
+  bool idmp = h.idmp_used != 0;
+  ctx.reply.map((full ? 9 : 10) + (idmp ? 6 : 0));
   ctx.reply.bulk("length");
   ctx.reply.integer(static_cast<int64_t>(h.length));
   // Redis reports its radix tree here; Postbox reports the nodes it emulates (see
@@ -140,6 +143,16 @@ void xinfo_stream(CommandContext& ctx) {
   ctx.reply.integer(static_cast<int64_t>(h.entries_added));
   ctx.reply.bulk("recorded-first-entry-id");
   reply_stream_id(ctx.reply, h.first_id);
+  if (idmp) {
+    const std::pair<const char*, uint64_t> fields[] = {
+        {"idmp-duration", h.idmp_duration_s}, {"idmp-maxsize", h.idmp_maxsize},
+        {"pids-tracked", h.pids_tracked},     {"iids-tracked", h.iids_tracked},
+        {"iids-added", h.iids_added},         {"iids-duplicates", h.iids_duplicates}};
+    for (auto& [name, v] : fields) {
+      ctx.reply.bulk(name);
+      ctx.reply.integer(static_cast<int64_t>(v));
+    }
+  }
   if (!full) {
     ctx.reply.bulk("groups");
     ctx.reply.integer(static_cast<int64_t>(h.groups));

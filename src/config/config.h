@@ -56,6 +56,9 @@ struct Config {
   // would (see store/stream_codec.h).
   int64_t stream_node_max_bytes = 4096;
   int64_t stream_node_max_entries = 100;
+  // Redis 8.6's idempotent-producer window for new streams (XADD IDMP).
+  int64_t stream_idmp_duration = 100;
+  int64_t stream_idmp_maxsize = 100;
 };
 
 // What the table says about one directive, for README generation and tests.

@@ -133,6 +133,10 @@ void encode_stream_header(const StreamHeader& h, std::string& out) {
   append_u64(out, h.tail_entries);
   append_u64(out, h.tail_bytes);
   append_id(out, h.tail_master);
+  for (uint64_t v : {h.idmp_duration_s, h.idmp_maxsize, h.pids_tracked, h.iids_tracked,
+                     h.iids_added, h.iids_duplicates, h.idmp_used}) {
+    append_u64(out, v);
+  }
   out.append(h.tail_fields);
 }
 
@@ -141,7 +145,9 @@ bool decode_stream_header(std::string_view v, StreamHeader& h) {
   bool ok = r.u64(h.length) && r.u64(h.entries_added) && r.id(h.last_id) && r.id(h.first_id) &&
             r.id(h.max_deleted) && r.u64(h.groups) && r.u64(h.next_gid) && r.u64(h.nodes) &&
             r.u64(h.tail_node) && r.u64(h.tail_entries) && r.u64(h.tail_bytes) &&
-            r.id(h.tail_master);
+            r.id(h.tail_master) && r.u64(h.idmp_duration_s) && r.u64(h.idmp_maxsize) &&
+            r.u64(h.pids_tracked) && r.u64(h.iids_tracked) && r.u64(h.iids_added) &&
+            r.u64(h.iids_duplicates) && r.u64(h.idmp_used);
   if (!ok) return false;
   h.tail_fields.assign(r.in);
   return true;

@@ -9,6 +9,9 @@
 //   [id:8][0x03][gid:8][entry id:16]           group PEL: delivery time, delivery count, owner
 //   [id:8][0x04][gid:8][consumer name]         consumer: cid, seen/active time, PEL size
 //   [id:8][0x05][gid:8][cid:8][entry id:16]    the consumer's own PEL (an index, empty value)
+//   [id:8][0x07][h(pid):8]                     IDMP producer: iid count, FIFO head/tail, pid
+//   [id:8][0x08][h(pid):8][h(iid):16]          IDMP iid -> the entry id it was added as
+//   [id:8][0x09][h(pid):8][seq:8]              the producer's iids in insertion order
 //   [id:8][0x06][gid:8][owned:1][time:8][entry id:16]
 //                                              the group's PEL in redelivery order: first the
 //                                              entries XNACK released (owned 0, time = when
@@ -42,7 +45,10 @@ enum class StreamTag : uint8_t {
   Pel = 3,
   Consumer = 4,
   ConsumerPel = 5,
-  PelTime = 6
+  PelTime = 6,
+  IdmpProducer = 7,
+  IdmpIid = 8,
+  IdmpOrder = 9
 };
 
 struct StreamHeader {
@@ -57,7 +63,12 @@ struct StreamHeader {
   uint64_t tail_node = 0;
   uint64_t tail_entries = 0;
   uint64_t tail_bytes = 0;
-  StreamId tail_master;     // the id the tail node's entries are delta-encoded against
+  StreamId tail_master;  // the id the tail node's entries are delta-encoded against
+  // Idempotent producers (XADD IDMP, Redis 8.6): the window and what it saw.
+  uint64_t idmp_duration_s = 100;
+  uint64_t idmp_maxsize = 100;
+  uint64_t pids_tracked = 0, iids_tracked = 0, iids_added = 0, iids_duplicates = 0;
+  uint64_t idmp_used = 0;   // XINFO STREAM shows the IDMP fields once a stream used them
   std::string tail_fields;  // the node's master field names, as entry_fields encodes them
 };
 

@@ -73,6 +73,8 @@ Status StreamStore::create(int db, std::string_view key) {
   db_ = db;
   key_.assign(key);
   head_ = StreamHeader{};
+  head_.idmp_duration_s = idmp_default_duration_;
+  head_.idmp_maxsize = idmp_default_maxsize_;
   return save_header();
 }
 

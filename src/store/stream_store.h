@@ -49,6 +49,11 @@ class StreamStore {
  public:
   StreamStore(LmdbEnv& env, Keyspace& keys) : env_(env), keys_(keys) {}
 
+  // New streams' idempotent-producer window (stream-idmp-duration / -maxsize).
+  void set_idmp_defaults(uint64_t duration_s, uint64_t maxsize) {
+    idmp_default_duration_ = duration_s;
+    idmp_default_maxsize_ = maxsize;
+  }
   // Redis's node limits (stream-node-max-bytes / -entries), for `~` trimming.
   void set_node_limits(uint64_t max_bytes, uint64_t max_entries) {
     node_max_bytes_ = max_bytes;
@@ -88,6 +93,19 @@ class StreamStore {
   bool group_lag(const GroupRecord& g, int64_t& lag) const;
   // Whether XDELs left tombstones in [start, end].
   bool range_has_tombstones(const StreamId& start, const StreamId& end) const;
+
+  // ---- idempotent producers (stream_idmp.cpp) ----
+  // IDMPAUTO's idempotent id: a 128-bit hash of the field/value pairs, whatever their order.
+  static std::string idmp_auto_iid(std::span<const std::string_view> pairs);
+  // The entry id `iid` of `pid` was first added as, if it is still inside the window; counts the
+  // duplicate.
+  Result<bool> idmp_find(std::string_view pid, std::string_view iid, int64_t now_ms,
+                         StreamId& first);
+  // Records that `iid` of `pid` was added as `id`, evicting what falls out of the window.
+  Status idmp_record(std::string_view pid, std::string_view iid, const StreamId& id,
+                     int64_t now_ms);
+  // XCFGSET: a changed value clears every producer's history (the counters stay).
+  Status idmp_configure(int64_t duration_s, int64_t maxsize);
 
   // ---- groups and consumers (stream_groups.cpp) ----
   Result<bool> group(std::string_view name, GroupRecord& g);
@@ -227,6 +245,8 @@ class StreamStore {
   std::string key_;  // the open stream, to return to after writing to a dead-letter stream
   QueueStats queue_stats_;
   uint64_t node_max_bytes_ = 4096, node_max_entries_ = 100;
+  uint64_t idmp_default_duration_ = 100, idmp_default_maxsize_ = 100;
+  Status idmp_evict_head(uint64_t pid_hash, std::string& producer_value);
   std::string k_, v_, k2_, fields_;  // scratch: no allocation per command once warm
 };
 
