@@ -9,12 +9,16 @@
 //   postbox-load group [options]      P producers XADD to one stream; C consumers of one consumer
 //                                     group read with XREADGROUP ... COUNT 10 BLOCK ms ... > and
 //                                     XACK what they got. Reports messages/s end to end (first
-//                                     XADD to last XACK).
+//                                     XADD to last XACK). With --visibility/--maxdeliveries the
+//                                     group gets Postbox's queue policy; with --nack-pct the
+//                                     consumers XNACK FAIL a fixed share of the messages on their
+//                                     first delivery and XACK them when they come back.
 //
 // Results go to stdout as "TEST<TAB>ops-per-second" lines (the format scripts/bench reads), a
 // human summary to stderr. Every message is checked: each reliable or group message is
-// acknowledged exactly once (and the group's PEL is empty at the end); each subscriber sees every
-// publisher's messages complete and in order. Exit status 1 if a check fails, 2 on a connection
+// acknowledged exactly once (and the group's PEL is empty at the end; a NACKed group message is
+// delivered exactly twice, other messages once, and with a policy nothing is dead-lettered); each
+// subscriber sees every publisher's messages complete and in order. Exit status 1 if a check fails, 2 on a connection
 // error or when --timeout runs out.
 #include <fmt/core.h>
 #include <hiredis/hiredis.h>
@@ -51,6 +55,9 @@ struct Options {
   int pipeline = 1;     // reliable/group: LPUSHes/XADDs in flight per producer; fanout: PUBLISHes
   int count = 10;       // group: XREADGROUP COUNT
   int block_ms = 1000;  // group: XREADGROUP BLOCK
+  long long visibility_ms = -1;   // group: XGROUP CREATE ... VISIBILITY (Postbox); -1: not given
+  long long max_deliveries = -1;  // group: XGROUP CREATE ... MAXDELIVERIES (Postbox); -1: not given
+  int nack_pct = 0;               // group: share of messages XNACKed on their first delivery
   int subscribers = 50;
   int publishers = 1;
   int readers = 1;  // fanout: threads reading the subscriber connections (poll loops)
@@ -85,7 +92,14 @@ struct Options {
       "  --producers P       XADD connections (2)\n"
       "  --consumers C       XREADGROUP + XACK connections, consumers c0..c<C-1> of group g (4)\n"
       "  --count N           XREADGROUP COUNT (10)\n"
-      "  --block MS          XREADGROUP BLOCK milliseconds (1000)\n",
+      "  --block MS          XREADGROUP BLOCK milliseconds (1000)\n"
+      "  --visibility MS     create the group with VISIBILITY MS (Postbox only)\n"
+      "  --maxdeliveries N   create the group with MAXDELIVERIES N (Postbox only); the\n"
+      "                      dead-letter stream is checked empty at the end\n"
+      "  --nack-pct P        consumers XNACK FAIL (instead of XACK) every message whose number\n"
+      "                      is a multiple of 100/P (integer division: about P%) on its first\n"
+      "                      delivery, and XACK it when it comes back (0; needs --visibility,\n"
+      "                      and --maxdeliveries 0 or >= 2)\n",
       status == 0 ? stdout : stderr);
   std::exit(status);
 }
@@ -148,10 +162,31 @@ Options parse_args(int argc, char** argv) {
       o.count = static_cast<int>(parse_number("--count", v, 1));
     else if (a == "--block")
       o.block_ms = static_cast<int>(parse_number("--block", v, 1));
-    else
+    else if (a == "--visibility")
+      o.visibility_ms = parse_number("--visibility", v, 0);
+    else if (a == "--maxdeliveries")
+      o.max_deliveries = parse_number("--maxdeliveries", v, 0);
+    else if (a == "--nack-pct") {
+      o.nack_pct = static_cast<int>(parse_number("--nack-pct", v, 0));
+      if (o.nack_pct > 100) {
+        std::fprintf(stderr, "postbox-load: --nack-pct needs an integer from 0 to 100, got '%s'\n",
+                     v);
+        std::exit(2);
+      }
+    } else
       usage(2);
   }
   if (o.mode == "fanout" && !pipeline_set) o.pipeline = 16;
+  if (o.nack_pct > 0 && o.visibility_ms <= 0) {
+    // Only a `>` read of a group with VISIBILITY hands a released entry out again.
+    std::fputs("postbox-load: --nack-pct needs --visibility MS (MS >= 1)\n", stderr);
+    std::exit(2);
+  }
+  if (o.nack_pct > 0 && o.max_deliveries == 1) {
+    std::fputs("postbox-load: --nack-pct with --maxdeliveries 1 dead-letters every NACKed message\n",
+               stderr);
+    std::exit(2);
+  }
   return o;
 }
 
@@ -208,6 +243,13 @@ class Conn {
   ReplyPtr call_args(const std::vector<std::string_view>& args) {
     append_args(args.data(), args.size());
     return read();
+  }
+  // Like call_args, but an error reply is returned, not fatal.
+  ReplyPtr try_call_args(const std::vector<std::string_view>& args) {
+    append_args(args.data(), args.size());
+    void* r = nullptr;
+    if (redisGetReply(ctx_, &r) != REDIS_OK || r == nullptr) fail("read");
+    return ReplyPtr(static_cast<redisReply*>(r));
   }
   // For poll-driven readers: one read() from the socket, then replies already complete.
   void buffer_read() {
@@ -510,15 +552,31 @@ int run_group(const Options& o) {
   const std::string stream = o.key;
   const std::string group = "g";
   const long long n = o.messages;
+  const bool policy = o.visibility_ms >= 0 || o.max_deliveries >= 0;
+  // --nack-pct P: the messages whose number is a multiple of this are NACKed once.
+  const long long nack_every = o.nack_pct > 0 ? 100 / o.nack_pct : 0;
+  auto nacked_once = [&](long long id) { return nack_every > 0 && id % nack_every == 0; };
+  std::string dlq = stream + ":dlq";  // Postbox's default dead-letter stream
   {
     Conn admin(o);
     admin.call({"DEL", stream});
-    admin.call({"XGROUP", "CREATE", stream, group, "0", "MKSTREAM"});
+    if (policy) admin.call({"DEL", dlq});
+    const std::string vis = std::to_string(o.visibility_ms);
+    const std::string maxd = std::to_string(o.max_deliveries);
+    std::vector<std::string_view> create = {"XGROUP", "CREATE", stream, group, "0", "MKSTREAM"};
+    if (o.visibility_ms >= 0) create.insert(create.end(), {"VISIBILITY", vis});
+    if (o.max_deliveries >= 0) create.insert(create.end(), {"MAXDELIVERIES", maxd});
+    ReplyPtr r = admin.try_call_args(create);
+    if (r->type == REDIS_REPLY_ERROR)
+      die(fmt::format("XGROUP CREATE failed: {}{}", str_of(r.get()),
+                      policy ? " (--visibility and --maxdeliveries need Postbox)" : ""));
   }
   std::vector<std::atomic<unsigned char>> acked(static_cast<size_t>(n));
+  std::vector<std::atomic<unsigned char>> delivered(static_cast<size_t>(n));
   std::atomic<long long> done{0};
   std::atomic<long long> problems{0};
   std::atomic<long long> reads{0};  // XREADGROUP calls that returned entries
+  std::atomic<long long> nacks{0};  // messages XNACKed
   std::atomic<bool> finished{false};
   std::atomic<int> ready{0};
   std::atomic<bool> go{false};
@@ -535,7 +593,8 @@ int run_group(const Options& o) {
       const std::string name = fmt::format("c{}", c);
       const std::string count = std::to_string(o.count);
       const std::string block = std::to_string(o.block_ms);
-      std::vector<std::string_view> ack;
+      std::vector<std::string_view> ack, nack;
+      std::string nack_count;
       std::vector<long long> got;
       ready.fetch_add(1);
       while (!go.load()) std::this_thread::yield();
@@ -556,6 +615,7 @@ int run_group(const Options& o) {
           problems.fetch_add(1);
         reads.fetch_add(1);
         ack.assign({"XACK", stream, group});
+        nack.assign({"XNACK", stream, group, "FAIL", "IDS", ""});  // [5]: how many ids
         got.clear();
         bool stop = false;
         for (size_t i = 0; i < entries->elements; ++i) {
@@ -564,19 +624,43 @@ int run_group(const Options& o) {
               e->element[0]->type != REDIS_REPLY_STRING ||
               e->element[1]->type != REDIS_REPLY_ARRAY || e->element[1]->elements != 2)
             die("unexpected XREADGROUP entry");
-          ack.push_back(str_of(e->element[0]));
           std::string_view value = str_of(e->element[1]->element[1]);
           if (value == "stop") {
+            ack.push_back(str_of(e->element[0]));
             stop = true;
             continue;
           }
-          got.push_back(std::strtoll(std::string(value).c_str(), nullptr, 10));
+          long long id = std::strtoll(std::string(value).c_str(), nullptr, 10);
+          if (id >= 0 && id < n) {
+            // A message comes once; one NACKed on its first delivery comes exactly once more.
+            int nth = delivered[static_cast<size_t>(id)].fetch_add(1) + 1;
+            if (nth == 1 && nacked_once(id)) {
+              nack.push_back(str_of(e->element[0]));
+              continue;
+            }
+            if (nth > (nacked_once(id) ? 2 : 1)) problems.fetch_add(1);
+          }
+          ack.push_back(str_of(e->element[0]));
+          got.push_back(id);
         }
-        // Every id just delivered must have been pending, so XACK counts all of them.
-        ReplyPtr a = conn.call_args(ack);
-        if (a->type != REDIS_REPLY_INTEGER ||
-            a->integer != static_cast<long long>(entries->elements))
-          problems.fetch_add(1);
+        // Every id just delivered must have been pending, so XACK and XNACK count all of them.
+        const auto acks = static_cast<long long>(ack.size() - 3);
+        const auto nacked = static_cast<long long>(nack.size() - 6);
+        if (acks > 0) conn.append_args(ack.data(), ack.size());
+        if (nacked > 0) {
+          nack_count = std::to_string(nacked);
+          nack[5] = nack_count;
+          conn.append_args(nack.data(), nack.size());
+          nacks.fetch_add(nacked);
+        }
+        if (acks > 0) {
+          ReplyPtr a = conn.read();
+          if (a->type != REDIS_REPLY_INTEGER || a->integer != acks) problems.fetch_add(1);
+        }
+        if (nacked > 0) {
+          ReplyPtr a = conn.read();
+          if (a->type != REDIS_REPLY_INTEGER || a->integer != nacked) problems.fetch_add(1);
+        }
         for (long long id : got) {
           if (id < 0 || id >= n || acked[static_cast<size_t>(id)].fetch_add(1) != 0) {
             problems.fetch_add(1);
@@ -615,13 +699,21 @@ int run_group(const Options& o) {
   const auto start = Clock::now();
   go = true;
   while (!finished.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  long long pending = -1, entries_read = -1, xlen = -1;
+  long long pending = -1, entries_read = -1, xlen = -1, dead_lettered = -1, dlq_len = -1;
+  long long redelivered = 0;
   {
     // Consumers still waiting in XREADGROUP: wake them with stop entries (one that misses out
     // sees `finished` when its BLOCK times out).
     Conn admin(o);
     for (int c = 0; c < o.consumers; ++c) admin.call({"XADD", stream, "*", "m", "stop"});
     for (auto& t : threads) t.join();
+    // Each message was acknowledged once, and delivered once (twice if NACKed).
+    for (long long id = 0; id < n; ++id) {
+      const int want = nacked_once(id) ? 2 : 1;
+      const int got = delivered[static_cast<size_t>(id)].load();
+      if (acked[static_cast<size_t>(id)].load() != 1 || got != want) problems.fetch_add(1);
+      if (got > 1) redelivered += got - 1;
+    }
     // Every delivered entry was acknowledged: the PEL is empty.
     ReplyPtr pel = admin.call({"XPENDING", stream, group});
     if (pel->type == REDIS_REPLY_ARRAY && pel->elements >= 1 &&
@@ -641,6 +733,22 @@ int run_group(const Options& o) {
           entries_read = g->element[i + 1]->integer;
     }
     if (entries_read < n || entries_read > n + o.consumers) problems.fetch_add(1);
+    if (policy) {
+      // Nothing was dead-lettered: the group says so and its dead-letter stream is empty.
+      ReplyPtr pol = admin.call({"XGROUP", "POLICY", stream, group});
+      if (pol->type == REDIS_REPLY_ARRAY || pol->type == REDIS_REPLY_MAP) {
+        for (size_t i = 0; i + 1 < pol->elements; i += 2) {
+          std::string_view k = str_of(pol->element[i]);
+          if (k == "dead-lettered" && pol->element[i + 1]->type == REDIS_REPLY_INTEGER)
+            dead_lettered = pol->element[i + 1]->integer;
+          else if (k == "deadletter" && !str_of(pol->element[i + 1]).empty())
+            dlq = std::string(str_of(pol->element[i + 1]));
+        }
+      }
+      dlq_len = admin.call({"XLEN", dlq})->integer;
+      if (dead_lettered != 0 || dlq_len != 0) problems.fetch_add(1);
+      admin.call({"DEL", dlq});
+    }
     admin.call({"DEL", stream});
   }
   double secs;
@@ -653,7 +761,7 @@ int run_group(const Options& o) {
       o.label.empty() ? fmt::format("group P{} C{}", o.producers, o.consumers) : o.label;
   fmt::print("{}\t{:.2f}\n", label, rate);
   std::fflush(stdout);
-  if (!o.quiet)
+  if (!o.quiet) {
     fmt::print(stderr,
                "group: {} messages of {} B, {} producers (pipeline {}), {} consumers (COUNT {}): "
                "{:.3f} s, {:.0f} msg/s end to end, {:.1f} entries per read; XLEN {}, entries-read "
@@ -661,10 +769,17 @@ int run_group(const Options& o) {
                n, o.size, o.producers, o.pipeline, o.consumers, o.count, secs, rate,
                static_cast<double>(n) / static_cast<double>(std::max(1LL, reads.load())), xlen,
                entries_read, pending, problems.load());
+    if (policy || o.nack_pct > 0)
+      fmt::print(stderr,
+                 "group: policy VISIBILITY {} MAXDELIVERIES {}; {} NACKed (every {}th), {} "
+                 "redelivered; dead-lettered {}, {} holds {}\n",
+                 o.visibility_ms, o.max_deliveries, nacks.load(), nack_every, redelivered,
+                 dead_lettered, dlq, dlq_len);
+  }
   if (problems.load() != 0) {
     fmt::print(stderr,
-               "group: FAILED: {} problems (messages lost, duplicated or not acknowledged, or "
-               "the group's counters wrong)\n",
+               "group: FAILED: {} problems (messages lost, duplicated, not acknowledged or "
+               "dead-lettered, or the group's counters wrong)\n",
                problems.load());
     return 1;
   }
