@@ -92,3 +92,90 @@ wl_group() {
     --consumers "$BENCH_GROUP_C" --count "$BENCH_GROUP_COUNT" --key bench:group --label "group" || true
 }
 register_workload group "postbox-load group: $BENCH_GROUP_P XADD producers, $BENCH_GROUP_C XREADGROUP COUNT $BENCH_GROUP_COUNT + XACK consumers in one group, msgs/s end to end"
+
+# group-policy: the group workload with Postbox's queue policy on the group (XGROUP CREATE ...
+# VISIBILITY BENCH_GROUP_POLICY_VIS MAXDELIVERIES BENCH_GROUP_POLICY_MAXD) and consumers that
+# XNACK FAIL BENCH_GROUP_POLICY_NACK_PCT % of the messages on their first delivery and XACK them
+# when they come back; postbox-load checks every message acked once, the NACKed ones delivered
+# exactly twice, the others once, and the dead-letter stream <key>:dlq empty. On postbox the
+# workload also runs the plain group workload right before or after it (the order alternates
+# between rounds) and keeps both figures; the row "group+policy" holds the policy variant's msg/s.
+# Redis has no queue policy: its columns run the plain group workload under that row's name, so
+# the row's "vs" ratios compare Postbox with the policy to Redis without. The comparison that
+# matters, policy / plain on postbox in the same run, is printed after the table with its target
+# (TARGET_GROUP_POLICY), which BENCH_STRICT=1 enforces like the others.
+#   BENCH_GROUP_POLICY_VIS       VISIBILITY ms (default 30000)
+#   BENCH_GROUP_POLICY_MAXD      MAXDELIVERIES (default 5)
+#   BENCH_GROUP_POLICY_NACK_PCT  share of messages NACKed once, in % (default 1)
+BENCH_GROUP_POLICY_VIS=${BENCH_GROUP_POLICY_VIS:-30000}
+BENCH_GROUP_POLICY_MAXD=${BENCH_GROUP_POLICY_MAXD:-5}
+BENCH_GROUP_POLICY_NACK_PCT=${BENCH_GROUP_POLICY_NACK_PCT:-1}
+TARGET_GROUP_POLICY=0.9
+
+wl_group-policy() {
+  local port=$1 bin out which plain="" policy="" rounds=0
+  local samples="$BENCH_TMP_ROOT/group-policy.tsv"
+  local args=(--messages "$BENCH_GROUP_N" --producers "$BENCH_GROUP_P" --consumers "$BENCH_GROUP_C"
+    --count "$BENCH_GROUP_COUNT")
+  bin=$(group_load_bin) || return 0
+  if [[ $port != "${SRV_PORT[postbox]:-}" ]]; then
+    BENCH_LOAD=$bin queue_load "$port" group "${args[@]}" --key bench:group --label "group+policy" ||
+      true
+    return 0
+  fi
+  [[ -f $samples ]] && rounds=$(wc -l <"$samples")
+  local order=(plain policy)
+  ((rounds % 2 == 0)) || order=(policy plain)
+  for which in "${order[@]}"; do
+    if [[ $which == plain ]]; then
+      out=$(BENCH_LOAD=$bin queue_load "$port" group "${args[@]}" --key bench:group \
+        --label group) || out=""
+      plain=${out##*$'\t'}
+    else
+      out=$(BENCH_LOAD=$bin queue_load "$port" group "${args[@]}" --key bench:group-policy \
+        --visibility "$BENCH_GROUP_POLICY_VIS" --maxdeliveries "$BENCH_GROUP_POLICY_MAXD" \
+        --nack-pct "$BENCH_GROUP_POLICY_NACK_PCT" --label "group+policy") || out=""
+      policy=${out##*$'\t'}
+    fi
+  done
+  printf '%s\t%s\n' "$plain" "$policy" >>"$samples"
+  [[ -z $policy ]] || printf 'group+policy\t%s\n' "$policy"
+}
+register_workload group-policy "group with VISIBILITY $BENCH_GROUP_POLICY_VIS MAXDELIVERIES $BENCH_GROUP_POLICY_MAXD and $BENCH_GROUP_POLICY_NACK_PCT% XNACK FAIL, vs plain group on postbox (redis columns: plain group)"
+
+# Prints "group+policy / group (postbox): R ..." from the samples wl_group-policy kept: the median
+# policy msg/s over the median plain msg/s of the same postbox run. Returns 1 if the target is
+# missed or a figure is missing.
+group_policy_report() {
+  awk -F'\t' -v target="$TARGET_GROUP_POLICY" '
+    function median(v, n,   i, j, t) {
+      for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+      return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }
+    $1 != "" && $2 != "" { p[++n] = $1; q[n] = $2; next }
+    { bad++ }
+    END {
+      if (n == 0 || bad) {
+        printf "group+policy / group (postbox, same run): %d of %d rounds without both figures  target >= %s  MISSING\n",
+          bad, NR, target
+        exit 1 }
+      a = median(q, n); b = median(p, n); r = a / b
+      printf "group+policy / group (postbox, same run): %.2f (%.0f / %.0f msg/s, medians of %d rounds)  target >= %s  %s\n",
+        r, a, b, NR, target, (r >= target ? "OK" : "MISS")
+      exit(r >= target ? 0 : 1) }' "$BENCH_TMP_ROOT/group-policy.tsv"
+}
+
+# scripts/bench has no hook after its table; the last thing it runs is its EXIT trap, cleanup
+# (lib.sh), looked up by name when the trap fires. Wrap it: on a normal end (exit 0, or 2 from
+# BENCH_STRICT) with group-policy run, print the ratio line first, and turn exit 0 into 2 if
+# BENCH_STRICT=1 and the ratio misses its target.
+eval "_group_policy_next_cleanup() $(declare -f cleanup | tail -n +2)"
+cleanup() {
+  local rc=$? miss=0
+  if [[ ($rc == 0 || $rc == 2) && -n $BENCH_TMP_ROOT && -f $BENCH_TMP_ROOT/group-policy.tsv ]]; then
+    group_policy_report || miss=1
+  fi
+  _group_policy_next_cleanup
+  if ((miss)) && [[ ${BENCH_STRICT:-0} == 1 && $rc == 0 ]]; then
+    exit 2
+  fi
+}

@@ -10,6 +10,8 @@ Status Store::open(const StoreOptions& opts) {
   if (!s) return s;
   s = keys_.load(opts.databases);
   if (!s) return s;
+  s = streams_.load_queue_stats();
+  if (!s) return s;
   return env_.commit();
 }
 
@@ -22,6 +24,8 @@ Status Store::begin() {
 }
 
 Status Store::commit() {
+  Status s = streams_.save_queue_stats();  // INFO queues counters go with the batch
+  if (!s) return s;
   return env_.commit();
 }
 
@@ -30,6 +34,8 @@ void Store::abort() {
   // SWAPDB changes the in-memory db map; reload it from what is committed.
   if (env_.begin()) {
     keys_.load(opts_.databases);
+    streams_.reset_queue_stats();
+    streams_.load_queue_stats();  // counters of the aborted writes go too
     env_.abort();
   }
 }

@@ -253,6 +253,7 @@ Result<uint64_t> StreamStore::deliver_new(std::string_view group_name, GroupReco
   if (!s) return s;
   if (!(s = put_group(group_name, g))) return s;
   queue_stats_.delivered += n;
+  stats_dirty_ = true;
   return n;
 }
 
@@ -354,6 +355,7 @@ Result<int64_t> StreamStore::ack(std::string_view group_name, GroupRecord& g,
     Status s = put_group(group_name, g);
     if (!s) return s;
     queue_stats_.acked += static_cast<uint64_t>(acked);
+    stats_dirty_ = true;
   }
   return acked;
 }

@@ -30,6 +30,41 @@ void copy_pairs(EntryReader& r, std::vector<std::string>& out) {
 
 }  // namespace
 
+namespace {
+constexpr std::string_view kQueueStatsKey = "queues";
+}
+
+Status StreamStore::load_queue_stats() {
+  MDB_val k = mdb_val(kQueueStatsKey), v;
+  int rc = mdb_get(env_.txn(), env_.sys_dbi(), &k, &v);
+  if (rc == MDB_NOTFOUND) return Status::ok();
+  if (rc) return LmdbEnv::lmdb_error(rc, "reading queue counters");
+  std::string_view s = view_of(v);
+  uint64_t* fields[] = {&queue_stats_.delivered,     &queue_stats_.redelivered,
+                        &queue_stats_.acked,         &queue_stats_.nacked,
+                        &queue_stats_.dead_lettered, &queue_stats_.redriven};
+  for (size_t i = 0; i < std::size(fields) && s.size() >= (i + 1) * 8; ++i) {
+    *fields[i] = get_u64_be(s.data() + i * 8);
+  }
+  return Status::ok();
+}
+
+Status StreamStore::save_queue_stats() {
+  if (!stats_dirty_ || !env_.in_txn()) return Status::ok();
+  std::string v;
+  for (uint64_t f : {queue_stats_.delivered, queue_stats_.redelivered, queue_stats_.acked,
+                     queue_stats_.nacked, queue_stats_.dead_lettered, queue_stats_.redriven}) {
+    char b[8];
+    put_u64_be(b, f);
+    v.append(b, 8);
+  }
+  MDB_val k = mdb_val(kQueueStatsKey), val = mdb_val(v);
+  int rc = mdb_put(env_.txn(), env_.sys_dbi(), &k, &val, 0);
+  if (rc) return LmdbEnv::lmdb_error(rc, "writing queue counters");
+  stats_dirty_ = false;
+  return Status::ok();
+}
+
 std::string StreamStore::deadletter_key(const GroupRecord& g) const {
   return g.deadletter.empty() ? key_ + ":dlq" : g.deadletter;
 }
@@ -132,6 +167,7 @@ Result<uint64_t> StreamStore::redeliver(std::string_view group_name, GroupRecord
     if (!shown) return shown.status();
   }
   queue_stats_.redelivered += take.size();
+  stats_dirty_ = true;
   if (!gone.empty() || !take.empty()) {
     if (!(s = put_group(group_name, g))) return s;
   }
@@ -176,6 +212,7 @@ Result<int64_t> StreamStore::nack(std::string_view group_name, GroupRecord& g, N
     if (mode == NackMode::Fatal && dead_letters) doomed.push_back(id);
   }
   queue_stats_.nacked += static_cast<uint64_t>(nacked);
+  stats_dirty_ = true;
   if (nacked && !(s = put_group(group_name, g))) return s;
   if (!doomed.empty() && !(s = dead_letter(group_name, g, doomed, now_ms))) return s;
   return nacked;
@@ -268,6 +305,7 @@ Status StreamStore::dead_letter(std::string_view group_name_in, GroupRecord& g,
     if (!s) return s;
     ++g.dead_lettered;
     ++queue_stats_.dead_lettered;
+    stats_dirty_ = true;
   }
   return put_group(group_name, g);
 }
@@ -340,6 +378,7 @@ Result<uint64_t> StreamStore::redrive(int db, std::string_view dlq_in, uint64_t 
     if (!removed) return removed.status();
   }
   queue_stats_.redriven += moved.size();
+  stats_dirty_ = true;
   return static_cast<uint64_t>(moved.size());
 }
 

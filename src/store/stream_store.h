@@ -176,6 +176,13 @@ class StreamStore {
   Result<uint64_t> redrive(int db, std::string_view dlq, uint64_t count, int64_t now_ms,
                            FunctionRef<void(std::string_view key)> on_target);
   QueueStats& queue_stats() { return queue_stats_; }
+  // The counters are kept in the sys table, written with the batch that changed them.
+  Status load_queue_stats();
+  void reset_queue_stats() {
+    queue_stats_ = QueueStats{};
+    stats_dirty_ = false;
+  }
+  Status save_queue_stats();
   // XACKDEL/XDELEX ... ACKED: whether a group still needs the entry (some group has not had it
   // delivered yet, or it is pending somewhere).
   Result<bool> referenced(const StreamId& id);
@@ -244,6 +251,7 @@ class StreamStore {
   int db_ = 0;
   std::string key_;  // the open stream, to return to after writing to a dead-letter stream
   QueueStats queue_stats_;
+  bool stats_dirty_ = false;
   uint64_t node_max_bytes_ = 4096, node_max_entries_ = 100;
   uint64_t idmp_default_duration_ = 100, idmp_default_maxsize_ = 100;
   Status idmp_evict_head(uint64_t pid_hash, std::string& producer_value);

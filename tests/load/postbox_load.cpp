@@ -18,8 +18,8 @@
 // human summary to stderr. Every message is checked: each reliable or group message is
 // acknowledged exactly once (and the group's PEL is empty at the end; a NACKed group message is
 // delivered exactly twice, other messages once, and with a policy nothing is dead-lettered); each
-// subscriber sees every publisher's messages complete and in order. Exit status 1 if a check fails, 2 on a connection
-// error or when --timeout runs out.
+// subscriber sees every publisher's messages complete and in order. Exit status 1 if a check fails,
+// 2 on a connection error or when --timeout runs out.
 #include <fmt/core.h>
 #include <hiredis/hiredis.h>
 #include <poll.h>
@@ -93,7 +93,8 @@ struct Options {
       "  --consumers C       XREADGROUP + XACK connections, consumers c0..c<C-1> of group g (4)\n"
       "  --count N           XREADGROUP COUNT (10)\n"
       "  --block MS          XREADGROUP BLOCK milliseconds (1000)\n"
-      "  --visibility MS     create the group with VISIBILITY MS (Postbox only)\n"
+      "  --visibility MS     create the group with VISIBILITY MS (Postbox only); a message\n"
+      "                      redelivered because MS ran out counts as a duplicate\n"
       "  --maxdeliveries N   create the group with MAXDELIVERIES N (Postbox only); the\n"
       "                      dead-letter stream is checked empty at the end\n"
       "  --nack-pct P        consumers XNACK FAIL (instead of XACK) every message whose number\n"
@@ -183,8 +184,9 @@ Options parse_args(int argc, char** argv) {
     std::exit(2);
   }
   if (o.nack_pct > 0 && o.max_deliveries == 1) {
-    std::fputs("postbox-load: --nack-pct with --maxdeliveries 1 dead-letters every NACKed message\n",
-               stderr);
+    std::fputs(
+        "postbox-load: --nack-pct with --maxdeliveries 1 dead-letters every NACKed message\n",
+        stderr);
     std::exit(2);
   }
   return o;
@@ -568,7 +570,7 @@ int run_group(const Options& o) {
     if (o.max_deliveries >= 0) create.insert(create.end(), {"MAXDELIVERIES", maxd});
     ReplyPtr r = admin.try_call_args(create);
     if (r->type == REDIS_REPLY_ERROR)
-      die(fmt::format("XGROUP CREATE failed: {}{}", str_of(r.get()),
+      die(fmt::format("XGROUP CREATE failed: {}{}", std::string_view(r->str, r->len),
                       policy ? " (--visibility and --maxdeliveries need Postbox)" : ""));
   }
   std::vector<std::atomic<unsigned char>> acked(static_cast<size_t>(n));
@@ -736,7 +738,7 @@ int run_group(const Options& o) {
     if (policy) {
       // Nothing was dead-lettered: the group says so and its dead-letter stream is empty.
       ReplyPtr pol = admin.call({"XGROUP", "POLICY", stream, group});
-      if (pol->type == REDIS_REPLY_ARRAY || pol->type == REDIS_REPLY_MAP) {
+      if (pol->type == REDIS_REPLY_ARRAY) {
         for (size_t i = 0; i + 1 < pol->elements; i += 2) {
           std::string_view k = str_of(pol->element[i]);
           if (k == "dead-lettered" && pol->element[i + 1]->type == REDIS_REPLY_INTEGER)
@@ -769,10 +771,10 @@ int run_group(const Options& o) {
                n, o.size, o.producers, o.pipeline, o.consumers, o.count, secs, rate,
                static_cast<double>(n) / static_cast<double>(std::max(1LL, reads.load())), xlen,
                entries_read, pending, problems.load());
-    if (policy || o.nack_pct > 0)
+    if (policy)
       fmt::print(stderr,
-                 "group: policy VISIBILITY {} MAXDELIVERIES {}; {} NACKed (every {}th), {} "
-                 "redelivered; dead-lettered {}, {} holds {}\n",
+                 "group: policy VISIBILITY {} MAXDELIVERIES {} (-1: not set); {} NACKed (1 in {}), "
+                 "{} redelivered; dead-lettered {}, {} holds {}\n",
                  o.visibility_ms, o.max_deliveries, nacks.load(), nack_every, redelivered,
                  dead_lettered, dlq, dlq_len);
   }
