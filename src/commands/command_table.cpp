@@ -26,6 +26,7 @@ CommandTable::CommandTable() {
   register_stream_info_commands(*this);
   register_queue_commands(*this);
   register_stream_ackdel_commands(*this);
+  register_ops_commands(*this);
 }
 
 void CommandTable::add(std::span<const CommandSpec> specs) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <chrono>
 
 #include "commands/command_table.h"
 #include "commands/context.h"
@@ -35,7 +36,8 @@ bool arity_ok(int arity, size_t argc) {
 
 // Refuses a command that was resolved but may not run. Inside MULTI the refusal also dooms
 // the transaction; a refused EXEC discards it at once, as Redis does.
-bool refuse(Client& c, const CommandSpec* spec, std::string_view message) {
+bool refuse(ServerState& server, Client& c, const CommandSpec* spec, std::string_view message) {
+  if (spec) ++server.command_stats.of(spec, spec->name).rejected;
   if (spec && std::string_view(spec->name) == "exec") {  // even outside MULTI, as Redis
     std::string_view reason = message.substr(message.rfind("ERR ", 0) == 0 ? 4 : 0);
     c.reply.error(fmt::format("EXECABORT Transaction discarded because of: {}", reason));
@@ -49,7 +51,7 @@ bool refuse(Client& c, const CommandSpec* spec, std::string_view message) {
 }
 
 // Resolves "CLIENT SETNAME" to its subcommand row, replying with Redis's errors when it can't.
-const CommandSpec* resolve(ServerState&, Client& c, std::span<const std::string_view> args) {
+const CommandSpec* resolve(ServerState& server, Client& c, std::span<const std::string_view> args) {
   const CommandSpec* spec = CommandTable::instance().find(args[0]);
   if (!spec) {
     reject_unknown(c.reply, args);
@@ -67,22 +69,23 @@ const CommandSpec* resolve(ServerState&, Client& c, std::span<const std::string_
     spec = sub;
   }
   if (!arity_ok(spec->arity, args.size())) {
-    refuse(c, spec, fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
+    refuse(server, c, spec,
+           fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
     return nullptr;
   }
   return spec;
 }
 
 bool may_run(ServerState& server, Client& c, const CommandSpec& spec, int64_t now_ms) {
-  if (!c.authenticated && !(spec.flags & kCmdNoAuth)) return refuse(c, &spec, err::kNoAuth);
+  if (!c.authenticated && !(spec.flags & kCmdNoAuth)) return refuse(server, c, &spec, err::kNoAuth);
   if (c.subscriptions > 0 && c.resp == 2 && !(spec.flags & kCmdSubscribedOk)) {
-    return refuse(c, &spec,
+    return refuse(server, c, &spec,
                   fmt::format("ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / "
                               "PING / QUIT / RESET are allowed in this context",
                               spec.name));
   }
   if ((spec.flags & kCmdWrite) && now_ms < server.writes_blocked_until_ms) {
-    return refuse(c, &spec,
+    return refuse(server, c, &spec,
                   "ERR the disk refused the last write (" + server.last_write_error +
                       "); writes are refused until it succeeds again, reads keep working");
   }
@@ -120,12 +123,79 @@ bool queue_if_in_multi(Client& c, const CommandSpec& spec, std::span<const std::
   return true;
 }
 
+// MONITOR's line: "+<unix time.usec> [<db> <addr>] "arg" ...", arguments quoted as Redis's
+// sdscatrepr quotes them.
+void feed_monitors(ServerState& server, const Client& c, std::span<const std::string_view> args) {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
+  std::string line = fmt::format("+{}.{:06} [{} {}]", us / 1000000, us % 1000000, c.db, c.addr);
+  for (std::string_view a : args) {
+    line += " \"";
+    for (unsigned char ch : a) {
+      switch (ch) {
+        case '\\':
+          line += "\\\\";
+          break;
+        case '"':
+          line += "\\\"";
+          break;
+        case '\n':
+          line += "\\n";
+          break;
+        case '\r':
+          line += "\\r";
+          break;
+        case '\t':
+          line += "\\t";
+          break;
+        case '\a':
+          line += "\\a";
+          break;
+        case '\b':
+          line += "\\b";
+          break;
+        default:
+          if (std::isprint(ch)) {
+            line += static_cast<char>(ch);
+          } else {
+            line += fmt::format("\\x{:02x}", ch);
+          }
+      }
+    }
+    line += '"';
+  }
+  line += "\r\n";
+  for (Client* m : server.monitors) {
+    if (m == &c) continue;
+    server.output_ready(*m);
+    m->reply.raw(line);
+  }
+}
+
 void run_command(ServerState& server, Client& c, const CommandSpec& spec,
                  std::span<const std::string_view> args, int64_t now_ms) {
   CommandContext ctx{server, c, c.reply, args, spec, now_ms};
   c.last_command = spec.name;
   server.store.keys().count_lookups(spec.flags & kCmdReadonly);
+  if (!server.monitors.empty() && !(spec.flags & kCmdSkipMonitor)) {
+    feed_monitors(server, c, args);
+  }
+  size_t mark = c.out.size();
+  auto t0 = std::chrono::steady_clock::now();
   spec.handler(ctx);
+  auto usec =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+  CommandStat& st = server.command_stats.of(&spec, spec.name);
+  ++st.calls;
+  st.usec += static_cast<uint64_t>(usec);
+  if (c.out.size() > mark && c.out.data()[mark] == '-') ++st.failed;
+  if (server.config.latency_tracking) st.latency.record(static_cast<uint64_t>(usec));
+  int64_t slower_than = server.config.slowlog_log_slower_than;
+  if (slower_than >= 0 && usec >= slower_than && !(spec.flags & kCmdSkipSlowlog)) {
+    server.slowlog.add(args, now_ms / 1000, usec, c.addr, c.name,
+                       static_cast<size_t>(server.config.slowlog_max_len));
+  }
   ++server.stats.total_commands;
   // Inside EXEC, waiters are served once the whole transaction has run, as in Redis.
   if (!c.in_exec && server.blocking.has_ready()) serve_ready_keys(server, now_ms);

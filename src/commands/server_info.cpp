@@ -174,6 +174,40 @@ void queues_section(ServerState& s, std::string& o) {
       q.delivered, q.redelivered, q.acked, q.nacked, q.dead_lettered, q.redriven);
 }
 
+void commandstats_section(ServerState& s, std::string& o) {
+  o += "# Commandstats\r\n";
+  std::vector<const CommandStat*> rows;
+  for (const auto& [row, st] : s.command_stats.all()) rows.push_back(&st);
+  std::sort(rows.begin(), rows.end(), [](const CommandStat* a, const CommandStat* b) {
+    return std::string_view(a->name) < b->name;
+  });
+  for (const CommandStat* st : rows) {
+    if (st->calls == 0 && st->rejected == 0 && st->failed == 0) continue;
+    double per_call =
+        st->calls ? static_cast<double>(st->usec) / static_cast<double>(st->calls) : 0;
+    o += fmt::format(
+        "cmdstat_{}:calls={},usec={},usec_per_call={:.2f},rejected_calls={},failed_calls={}\r\n",
+        st->name, st->calls, st->usec, per_call, st->rejected, st->failed);
+  }
+  o += "\r\n";
+}
+
+void latencystats_section(ServerState& s, std::string& o) {
+  o += "# Latencystats\r\n";
+  std::vector<const CommandStat*> rows;
+  for (const auto& [row, st] : s.command_stats.all()) rows.push_back(&st);
+  std::sort(rows.begin(), rows.end(), [](const CommandStat* a, const CommandStat* b) {
+    return std::string_view(a->name) < b->name;
+  });
+  for (const CommandStat* st : rows) {
+    if (st->latency.count() == 0) continue;
+    o += fmt::format("latency_percentiles_usec_{}:p50={:.3f},p99={:.3f},p99.9={:.3f}\r\n", st->name,
+                     st->latency.percentile(50), st->latency.percentile(99),
+                     st->latency.percentile(99.9));
+  }
+  o += "\r\n";
+}
+
 bool wants(const std::vector<std::string>& asked, std::string_view name, bool in_default) {
   if (asked.empty()) return in_default;
   for (auto& a : asked) {
@@ -202,7 +236,9 @@ std::string build_info(ServerState& s, std::span<const std::string_view> section
   if (wants(asked, "replication", true)) replication_section(o);
   if (wants(asked, "cpu", true)) cpu_section(o);
   if (wants(asked, "modules", true)) o += "# Modules\r\n\r\n";
+  if (wants(asked, "commandstats", false)) commandstats_section(s, o);
   if (wants(asked, "errorstats", true)) o += "# Errorstats\r\n\r\n";
+  if (wants(asked, "latencystats", false)) latencystats_section(s, o);
   if (wants(asked, "cluster", true)) o += "# Cluster\r\ncluster_enabled:0\r\n\r\n";
   if (wants(asked, "keyspace", true)) keyspace_section(s, o);
   if (wants(asked, "queues", true)) queues_section(s, o);

@@ -52,6 +52,8 @@ struct Config {
   int64_t lmdb_map_size = 1LL << 30;  // "lmdb-map-size": initial map size, grows by itself
   int64_t slowlog_log_slower_than = 10000;
   int64_t slowlog_max_len = 128;
+  int64_t latency_monitor_threshold = 0;  // ms; 0: LATENCY records nothing
+  bool latency_tracking = true;           // INFO latencystats
   // Redis's stream node limits: Postbox emulates its nodes so `~` trimming removes what Redis's
   // would (see store/stream_codec.h).
   int64_t stream_node_max_bytes = 4096;

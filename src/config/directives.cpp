@@ -214,8 +214,9 @@ std::vector<Directive> monitoring() {
       {"slowlog-log-slower-than", "", kNo, "10000",
        number({.lo = -1}, &Config::slowlog_log_slower_than)},
       {"slowlog-max-len", "", kNo, "128", number({}, &Config::slowlog_max_len)},
-      {"latency-monitor-threshold", "", kNoop, "0", number({})},
-      {"latency-tracking", "", kNoop, "yes", yes_no()},
+      {"latency-monitor-threshold", "", kNo, "0",
+       number({}, &Config::latency_monitor_threshold)},
+      {"latency-tracking", "", kNo, "yes", yes_no(&Config::latency_tracking)},
       {"latency-tracking-info-percentiles", "", kNoop | kMultiArg, "50 99 99.9", percentiles()},
       {"notify-keyspace-events", "", kNoop, "", keyspace_events()},
   };

@@ -80,6 +80,7 @@ struct Client {
   // Channels, patterns and shard channels this client is subscribed to (maintained by the pub/sub
   // registry). Non-zero puts a RESP2 client in subscribed mode.
   size_t subscriptions = 0;
+  bool monitor = false;  // MONITOR: sees every command the others run
 
   Client() = default;
   Client(const Client&) = delete;

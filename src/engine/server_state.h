@@ -11,7 +11,10 @@
 #include "config/config.h"
 #include "engine/blocking.h"
 #include "engine/client.h"
+#include "engine/command_stats.h"
+#include "engine/latency_monitor.h"
 #include "engine/pubsub.h"
+#include "engine/slowlog.h"
 #include "engine/watch.h"
 #include "store/store.h"
 
@@ -42,6 +45,10 @@ struct ServerState {
   ConfigTable& config_table;
   Store& store;
   BlockingRegistry blocking;
+  CommandStats command_stats;
+  Slowlog slowlog;
+  LatencyMonitor latency;
+  std::vector<Client*> monitors;  // clients that sent MONITOR
   PubSubRegistry pubsub;
   WatchRegistry watches;
   ServerStats stats;

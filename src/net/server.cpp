@@ -378,7 +378,17 @@ void Server::join_batch(Client& c) {
 // Commits the batch. On failure nothing of it reached the disk, so every reply given in it is
 // replaced by an error: no client is told a write succeeded when it did not.
 Status Server::commit_and_settle() {
+  auto t0 = std::chrono::steady_clock::now();
   Status s = store_.in_batch() ? store_.commit() : Status::ok();
+  // LATENCY's lmdb-commit event: the commit with its fsync, when it passes the threshold.
+  if (config_.latency_monitor_threshold > 0) {
+    auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
+    if (ms >= config_.latency_monitor_threshold) {
+      state_.latency.add("lmdb-commit", wall_ms() / 1000, ms);
+    }
+  }
   if (!s) {
     store_.abort();
     state_.last_write_error = s.message().substr(4);
@@ -494,6 +504,7 @@ void Server::close_connection(Connection* conn) {
   conn->closed = true;
   Client& c = conn->client;
   if (c.blocked()) state_.blocking.unblock(c);
+  if (c.monitor) std::erase(state_.monitors, &c);
   state_.pubsub.remove_client(c);
   state_.watches.unwatch_all(c);
   if (c.id) state_.clients.erase(c.id);
