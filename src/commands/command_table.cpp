@@ -27,6 +27,7 @@ CommandTable::CommandTable() {
   register_queue_commands(*this);
   register_stream_ackdel_commands(*this);
   register_ops_commands(*this);
+  register_persistence_commands(*this);
 }
 
 void CommandTable::add(std::span<const CommandSpec> specs) {

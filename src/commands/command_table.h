@@ -90,6 +90,7 @@ void register_stream_info_commands(CommandTable& t);
 void register_queue_commands(CommandTable& t);
 void register_stream_ackdel_commands(CommandTable& t);
 void register_ops_commands(CommandTable& t);
+void register_persistence_commands(CommandTable& t);
 
 // ACL categories Redis would show for a command, derived from its group and flags.
 std::vector<std::string> acl_categories(const CommandSpec& spec);

@@ -8,6 +8,7 @@
 #include "commands/context.h"
 #include "commands/errors.h"
 #include "commands/server_info.h"
+#include "util/log.h"
 
 namespace postbox {
 namespace {
@@ -33,6 +34,17 @@ void config_set(CommandContext& ctx) {
   ctx.reply.ok();
 }
 
+void config_rewrite(CommandContext& ctx) {
+  Status s = ctx.server.config_table.rewrite();
+  if (!s) {
+    log_at(LogSeverity::Warning, "CONFIG REWRITE failed: {}", s.message().substr(4));
+  } else {
+    log_at(LogSeverity::Notice, "CONFIG REWRITE executed with success.");
+  }
+  if (ctx.failed(s)) return;
+  ctx.reply.ok();
+}
+
 void config_resetstat(CommandContext& ctx) {
   ServerStats fresh;
   ctx.server.stats = fresh;
@@ -49,8 +61,10 @@ void config_help(CommandContext& ctx) {
       "    Set the configuration <directive> to <value>.",
       "RESETSTAT",
       "    Reset statistics reported by the INFO command.",
+      "REWRITE",
+      "    Rewrite the configuration file.",
       "HELP",
-      "    Print this help.",
+      "    Prints this help.",
   };
   reply_help(ctx.reply, lines);
 }
@@ -147,6 +161,8 @@ const CommandSpec kConfigSubcommands[] = {
      "Sets configuration parameters in-flight."},
     {"config|resetstat", 2, kAdm, 0, 0, 0, config_resetstat, "server", "2.0.0", "O(1)",
      "Resets the server's statistics."},
+    {"config|rewrite", 2, kAdm, 0, 0, 0, config_rewrite, "server", "2.8.0", "O(1)",
+     "Persists the effective configuration to file."},
     {"config|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, config_help, "server", "5.0.0", "O(1)",
      "Returns helpful text about the different subcommands."},
 };

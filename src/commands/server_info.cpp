@@ -94,7 +94,7 @@ void memory_section(ServerState& s, std::string& o) {
       e.used_bytes, human(e.used_bytes));
 }
 
-void persistence_section(ServerState& s, std::string& o) {
+void persistence_section(ServerState& s, std::string& o, int64_t now_ms) {
   EnvStats e = s.store.env().stats();
   const char* fsync = s.config.appendfsync == FsyncPolicy::Always     ? "always"
                       : s.config.appendfsync == FsyncPolicy::Everysec ? "everysec"
@@ -103,13 +103,18 @@ void persistence_section(ServerState& s, std::string& o) {
   o += fmt::format(
       "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\n"
       "current_cow_size:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\n"
-      "current_save_keys_total:0\r\nrdb_changes_since_last_save:0\r\n"
-      "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\n"
+      "current_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\n"
+      "rdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\n"
+      "rdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\n"
       "aof_enabled:1\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n"
       "aof_last_write_status:{}\r\nappendfsync:{}\r\nlmdb_commits:{}\r\nlmdb_syncs:{}\r\n"
       "lmdb_commit_failures:{}\r\nlmdb_last_commit_time:{}\r\nlmdb_last_sync_time:{}\r\n"
       "lmdb_avg_commands_per_commit:{:.2f}\r\n\r\n",
-      e.last_commit_ms / 1000, write_ok ? "ok" : "err", fsync, e.commits, e.syncs,
+      // The "rdb" fields speak of snapshots (SAVE/BGSAVE); changes are commits since the last.
+      e.commits - s.save.commits_at_last_save, s.save.in_progress ? 1 : 0,
+      s.save.last_save_unix, s.save.last_ok ? "ok" : "err", s.save.last_duration_s,
+      s.save.in_progress ? (now_ms - s.save.started_ms) / 1000 : -1, s.save.saves,
+      write_ok ? "ok" : "err", fsync, e.commits, e.syncs,
       e.commit_failures, e.last_commit_ms / 1000, e.last_sync_ms / 1000,
       e.commits ? static_cast<double>(s.stats.total_commands) / static_cast<double>(e.commits)
                 : 0.0);
@@ -231,7 +236,7 @@ std::string build_info(ServerState& s, std::span<const std::string_view> section
   if (wants(asked, "server", true)) server_section(s, o, now_ms);
   if (wants(asked, "clients", true)) clients_section(s, o);
   if (wants(asked, "memory", true)) memory_section(s, o);
-  if (wants(asked, "persistence", true)) persistence_section(s, o);
+  if (wants(asked, "persistence", true)) persistence_section(s, o, now_ms);
   if (wants(asked, "stats", true)) stats_section(s, o);
   if (wants(asked, "replication", true)) replication_section(o);
   if (wants(asked, "cpu", true)) cpu_section(o);

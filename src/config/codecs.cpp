@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 
@@ -72,7 +73,35 @@ class NumberCodec : public Codec {
     return slot.kept;
   }
 
+  // Redis writes sizes with the largest exact unit (64mb) and percentages with their sign.
+  std::vector<RewriteLine> rewrite(const RewriteInput& in) const override {
+    std::string shown = get(in.slot);
+    long long v = value(in.slot);
+    std::string text;
+    if (spec_.percent && v < 0) {
+      text = fmt::format("{}%", -v);
+    } else if (spec_.memory) {
+      text = format_memory(static_cast<unsigned long long>(v));
+    } else {
+      text = shown;
+    }
+    return {{fmt::format("{} {}", in.name, text), shown != in.default_text}};
+  }
+
  private:
+  // The stored number: the Config field, or the kept text that format() wrote.
+  long long value(ConstSlot slot) const {
+    if (i32_) return slot.cfg.*i32_;
+    if (i64_) return slot.cfg.*i64_;
+    const std::string& k = slot.kept;
+    if (spec_.percent && !k.empty() && k.back() == '%') {
+      return -std::strtoll(k.c_str(), nullptr, 10);
+    }
+    if (spec_.octal) return std::strtoll(k.c_str(), nullptr, 8);
+    if (spec_.is_unsigned) return static_cast<long long>(std::strtoull(k.c_str(), nullptr, 10));
+    return std::strtoll(k.c_str(), nullptr, 10);
+  }
+
   // The order of attempts and the error wording follow Redis's numeric config parser.
   Status parse(const std::string& s, long long& v) const {
     if (spec_.octal) {
@@ -137,6 +166,9 @@ class TextCodec : public Codec {
     return Status::ok();
   }
   std::string get(ConstSlot slot) const override { return field_ ? slot.cfg.*field_ : slot.kept; }
+  std::vector<RewriteLine> rewrite(const RewriteInput& in) const override {
+    return rewrite_quoted(in, get(in.slot));
+  }
 
  private:
   std::string Config::*field_;
@@ -148,11 +180,13 @@ class OneOfCodec : public Codec {
  public:
   using Load = int (*)(const Config&);
   using Store = void (*)(Config&, int);
-  OneOfCodec(std::vector<std::string_view> names, size_t listed, Load load, Store store)
+  OneOfCodec(std::vector<std::string_view> names, size_t listed, Load load, Store store,
+             std::vector<std::pair<std::string_view, std::string_view>> synonyms = {})
       : names_(std::move(names)),
         listed_(std::min(listed, names_.size())),
         load_(load),
-        store_(store) {}
+        store_(store),
+        synonyms_(std::move(synonyms)) {}
 
   Status set(Slot slot, const Args& args) const override {
     for (size_t i = 0; i < names_.size(); ++i) {
@@ -161,6 +195,9 @@ class OneOfCodec : public Codec {
         store_(slot.cfg, static_cast<int>(i));
       } else {
         slot.kept = names_[i];
+        for (auto [name, same_as] : synonyms_) {
+          if (names_[i] == name) slot.kept = same_as;
+        }
       }
       return Status::ok();
     }
@@ -181,6 +218,7 @@ class OneOfCodec : public Codec {
   size_t listed_;
   Load load_;
   Store store_;
+  std::vector<std::pair<std::string_view, std::string_view>> synonyms_;
 };
 
 // The name lists are in Redis's order (its error text lists them so), which differs from the
@@ -263,6 +301,62 @@ bool parse_loose_ll(const std::string& s, long long& out, int base) {
   return *end == '\0';
 }
 
+std::vector<RewriteLine> Codec::rewrite(const RewriteInput& in) const {
+  std::string v = get(in.slot);
+  bool force = v != in.default_text;
+  return {{fmt::format("{} {}", in.name, v), force}};
+}
+
+std::vector<RewriteLine> rewrite_quoted(const RewriteInput& in, const std::string& value) {
+  if (value.empty() && (in.flags & kEmptyIsNull)) return {};
+  return {{fmt::format("{} {}", in.name, quote(value)), value != in.default_text}};
+}
+
+std::string quote(std::string_view v) {
+  std::string out = "\"";
+  for (unsigned char c : v) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      default:
+        if (std::isprint(c)) {
+          out += static_cast<char>(c);
+        } else {
+          out += fmt::format("\\x{:02x}", c);
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string format_memory(unsigned long long bytes) {
+  constexpr unsigned long long kb = 1024, mb = kb * 1024, gb = mb * 1024;
+  if (bytes && bytes % gb == 0) return fmt::format("{}gb", bytes / gb);
+  if (bytes && bytes % mb == 0) return fmt::format("{}mb", bytes / mb);
+  if (bytes && bytes % kb == 0) return fmt::format("{}kb", bytes / kb);
+  return fmt::format("{}", bytes);
+}
+
 std::string join(const Args& args) {
   std::string out;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -289,6 +383,12 @@ std::shared_ptr<const Codec> text(std::string Config::*field) {
 }
 std::shared_ptr<const Codec> one_of(std::vector<std::string_view> names, size_t listed) {
   return std::make_shared<OneOfCodec>(std::move(names), listed, nullptr, nullptr);
+}
+std::shared_ptr<const Codec> one_of(
+    std::vector<std::string_view> names,
+    std::vector<std::pair<std::string_view, std::string_view>> synonyms) {
+  return std::make_shared<OneOfCodec>(std::move(names), SIZE_MAX, nullptr, nullptr,
+                                      std::move(synonyms));
 }
 
 std::shared_ptr<const Codec> fsync_policy() {

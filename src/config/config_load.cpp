@@ -1,6 +1,7 @@
 // Start-up configuration: redis.conf text, `include`, and redis-server's command line, which
 // redis-server turns into extra config lines read after the file. Postbox does the same, so
-// `--save --port 7000` or `--bind "a b"` mean here what they mean there.
+// `--save --port 7000` or `--bind "a b"` mean here what they mean there, and errors are reported
+// with redis-server's text and line numbers.
 #include <fmt/format.h>
 #include <glob.h>
 #include <strings.h>
@@ -27,21 +28,24 @@ using config_detail::directives;
 namespace {
 
 constexpr int kMaxIncludeDepth = 16;
+// The Redis whose start-up messages these are; INFO's redis_version says the same
+// (kRedisCompatVersion in commands/server_info.h, which src/config does not include).
+constexpr std::string_view kRedisVersion = "7.0.15";
 
-// Redis's FATAL CONFIG FILE ERROR layout, naming the source as well as the line.
-std::string heading(std::string_view where, size_t line, std::string_view text) {
+// redis-server's FATAL CONFIG FILE ERROR text, byte for byte once printed with a final newline.
+std::string heading(size_t line, std::string_view text) {
   return fmt::format(
-      "*** FATAL CONFIG FILE ERROR (Postbox) ***\nReading {}, at line {}\n>>> '{}'\n", where, line,
-      text);
+      "\n*** FATAL CONFIG FILE ERROR (Redis {}) ***\nReading the configuration file, at line "
+      "{}\n>>> '{}'\n",
+      kRedisVersion, line, text);
 }
 
-std::string fatal(std::string_view where, size_t line, std::string_view text,
-                  std::string_view reason) {
-  return heading(where, line, text) + std::string(reason);
+std::string fatal(size_t line, std::string_view text, std::string_view reason) {
+  return heading(line, text) + std::string(reason);
 }
 
-std::string file_label(std::string_view path) {
-  return fmt::format("the configuration file '{}'", path);
+Status cant_open(std::string_view path, std::string_view error) {
+  return Status::error(fmt::format("Fatal error, can't open config file '{}': {}", path, error));
 }
 
 bool read_file(const std::string& path, std::string& out, std::string& error) {
@@ -65,43 +69,6 @@ std::string_view trim(std::string_view s) {
   size_t b = s.find_first_not_of(ws);
   if (b == std::string_view::npos) return {};
   return s.substr(b, s.find_last_not_of(ws) - b + 1);
-}
-
-// redis-server quotes option values this way (sdscatrepr) before parsing them as config text.
-void append_quoted(std::string& out, std::string_view v) {
-  out += '"';
-  for (unsigned char c : v) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      default:
-        if (std::isprint(c)) {
-          out += static_cast<char>(c);
-        } else {
-          out += fmt::format("\\x{:02x}", c);
-        }
-    }
-  }
-  out += '"';
 }
 
 // Turns `--name value...` arguments into config lines. A `--name` argument that already holds a
@@ -128,7 +95,7 @@ std::string options_text(int argc, char** argv, int j, bool& from_stdin) {
         value_seen = true;
       }
     } else {
-      append_quoted(options, a);
+      options += config_detail::quote(a);
       options += ' ';
       value_seen = true;
     }
@@ -164,8 +131,8 @@ std::string unsupported_reason(const Args& argv) {
 
 }  // namespace
 
-Status ConfigTable::load_text(std::string_view text, std::string_view source_name) {
-  Status s = load_lines(text, file_label(source_name), 0);
+Status ConfigTable::load_text(std::string_view text) {
+  Status s = load_lines(text, 0);
   return s ? check_restricted_after_load() : s;
 }
 
@@ -205,28 +172,25 @@ Status ConfigTable::load_args(int argc, char** argv) {
   bool from_stdin = false;
   std::string options = options_text(argc, argv, j, from_stdin);
 
-  Status s;
+  // One text, as redis-server builds it, so that line numbers in errors are the same.
+  std::string text;
   if (!file.empty()) {
     std::error_code ec;
     std::string abs = std::filesystem::absolute(file, ec).lexically_normal().string();
     if (ec) abs = file;
-    std::string text, error;
-    if (!read_file(abs, text, error)) {
-      s = Status::error(fmt::format("Fatal error, can't open config file '{}': {}", abs, error));
-    } else {
-      cfg_.config_file = abs;
-      s = load_lines(text, file_label(abs), 0);
-    }
+    std::string error;
+    if (!read_file(abs, text, error)) return cant_open(abs, error);
+    cfg_.config_file = abs;
   }
-  if (s && from_stdin) {
-    std::string text{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
-    s = load_lines(text, "the configuration from standard input", 0);
+  if (from_stdin) {
+    text.append(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   }
-  if (s && !options.empty()) s = load_lines(options, "the command line options", 0);
-  return s ? check_restricted_after_load() : s;
+  text += '\n';
+  text += options;
+  return load_text(text);
 }
 
-Status ConfigTable::load_lines(std::string_view text, std::string_view where, int depth) {
+Status ConfigTable::load_lines(std::string_view text, int depth) {
   size_t line_no = 0;
   size_t pos = 0;
   while (pos <= text.size()) {
@@ -239,12 +203,12 @@ Status ConfigTable::load_lines(std::string_view text, std::string_view where, in
 
     Args argv;
     if (!split_args(line, argv)) {
-      return Status::error(fatal(where, line_no, line, "Unbalanced quotes in configuration line"));
+      return Status::error(fatal(line_no, line, "Unbalanced quotes in configuration line"));
     }
     if (argv.empty()) continue;
     for (char& c : argv[0]) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
 
-    current_line_ = heading(where, line_no, line);
+    current_line_ = heading(line_no, line);
     Status s;
     bool line_error = true;
     if (argv[0] == "include" && argv.size() == 2) {
@@ -252,14 +216,15 @@ Status ConfigTable::load_lines(std::string_view text, std::string_view where, in
     } else {
       s = apply_line(argv);
     }
-    if (!s) return line_error ? Status::error(fatal(where, line_no, line, s.message())) : s;
+    if (!s) return line_error ? Status::error(fatal(line_no, line, s.message())) : s;
   }
   return Status::ok();
 }
 
 // Like Redis, a pattern with glob characters includes every match in sorted order (none is not
-// an error) and a relative path is taken from the working directory. An error inside an
-// included file is reported against that file (line_error = false).
+// an error), read as one text, and a relative path is taken from the working directory. Errors
+// inside included text are reported as Redis does, with line numbers of that text
+// (line_error = false: they are not errors of the include line).
 Status ConfigTable::include(const std::string& pattern, int depth, bool& line_error) {
   line_error = true;
   if (depth >= kMaxIncludeDepth) {
@@ -275,18 +240,13 @@ Status ConfigTable::include(const std::string& pattern, int depth, bool& line_er
   } else {
     files.push_back(pattern);
   }
+  line_error = false;
+  std::string text;
   for (const std::string& f : files) {
-    std::string text, error;
-    if (!read_file(f, text, error)) {
-      return Status::error(fmt::format("can't open config file '{}': {}", f, error));
-    }
-    Status s = load_lines(text, file_label(f), depth + 1);
-    if (!s) {
-      line_error = false;
-      return s;
-    }
+    std::string error;
+    if (!read_file(f, text, error)) return cant_open(f, error);
   }
-  return Status::ok();
+  return files.empty() ? Status::ok() : load_lines(text, depth + 1);
 }
 
 Status ConfigTable::apply_line(const Args& argv) {

@@ -38,10 +38,17 @@ Args split_on_spaces(std::string_view v) {
   }
 }
 
-// The arguments a directive's documented default stands for.
+bool has_glob_chars(std::string_view p) {
+  return p.find_first_of("*?[") != p.npos;
+}
+
+}  // namespace
+
+namespace config_detail {
+
 Args default_args(const Directive& d) {
   Args args;
-  if ((d.flags & config_detail::kMultiArg) && !d.default_value.empty()) {
+  if ((d.flags & kMultiArg) && !d.default_value.empty()) {
     split_args(d.default_value, args);
   } else {
     args.emplace_back(d.default_value);
@@ -56,11 +63,10 @@ std::string canonical_default(const Directive& d) {
   return d.codec->get(ConstSlot{scratch, kept});
 }
 
-bool has_glob_chars(std::string_view p) {
-  return p.find_first_of("*?[") != p.npos;
-}
+}  // namespace config_detail
 
-}  // namespace
+using config_detail::canonical_default;
+using config_detail::default_args;
 
 ConfigTable::ConfigTable(Config& cfg)
     : cfg_(cfg), kept_(directives().size()), origin_(directives().size()) {

@@ -27,6 +27,21 @@ struct ConstSlot {
   const std::string& kept;
 };
 
+// CONFIG REWRITE: one config-file line stating (part of) a directive's value, and whether it is
+// written even where the file does not mention the directive yet (Redis's `force`: the value is
+// not the default, or the directive is one Redis always writes).
+struct RewriteLine {
+  std::string text;
+  bool force = false;
+};
+
+struct RewriteInput {
+  std::string_view name;          // canonical name: aliases in the file are rewritten under it
+  ConstSlot slot;                 // the current value
+  std::string_view default_text;  // the default, as get() shows it
+  unsigned flags;                 // the row's Flag bits
+};
+
 // A codec validates with Redis's rules and wording; errors carry only the reason text
 // ("argument must be 'yes' or 'no'"), the table adds the surrounding context.
 class Codec {
@@ -34,6 +49,10 @@ class Codec {
   virtual ~Codec() = default;
   virtual Status set(Slot slot, const Args& args) const = 0;
   virtual std::string get(ConstSlot slot) const = 0;
+  // The lines CONFIG REWRITE writes for the current value, in Redis 7.0's shape. The default is
+  // `name value` as get() shows it, forced when it differs from the default. No lines means the
+  // directive must not appear in the file: CONFIG REWRITE removes the lines it has there.
+  virtual std::vector<RewriteLine> rewrite(const RewriteInput& in) const;
 };
 
 enum Flag : unsigned {
@@ -43,6 +62,7 @@ enum Flag : unsigned {
   kMultiArg = 1u << 3,    // a list: several arguments in a file, space-separated in CONFIG SET
   kRestricted = 1u << 4,  // only the default is accepted; Directive::why says why
   kAccumulate = 1u << 5,  // repeated lines in one load add up instead of replacing (Redis 'save')
+  kEmptyIsNull = 1u << 6,  // empty means unset: CONFIG REWRITE removes the directive from the file
 };
 
 struct Directive {
@@ -66,6 +86,10 @@ struct Directive {
 };
 
 const std::vector<Directive>& directives();
+// The value a row's documented default stands for, as its codec's get() shows it.
+std::string canonical_default(const Directive& d);
+// The arguments a row's documented default stands for.
+Args default_args(const Directive& d);
 // Index of the directive called `name` (either spelling, any case); sets *is_alias. -1 if none.
 int find_directive(std::string_view name, bool* is_alias = nullptr);
 
@@ -90,6 +114,11 @@ std::shared_ptr<const Codec> text(std::string Config::*field = nullptr);
 // One of `names` (case-insensitive); names past `listed` are accepted but left out of the error
 // text, so an extension does not change Redis's message.
 std::shared_ptr<const Codec> one_of(std::vector<std::string_view> names, size_t listed = SIZE_MAX);
+// Names that stand for the same value as an earlier one ({"relative", "yes"}): stored, shown and
+// rewritten as that one, as Redis shows the first name of an enum value.
+std::shared_ptr<const Codec> one_of(
+    std::vector<std::string_view> names,
+    std::vector<std::pair<std::string_view, std::string_view>> synonyms);
 std::shared_ptr<const Codec> fsync_policy();
 std::shared_ptr<const Codec> log_level();
 
@@ -114,5 +143,12 @@ bool parse_memory(std::string_view s, unsigned long long& out);
 // strtoll semantics (leading spaces and sign allowed) but the whole string must be consumed.
 bool parse_loose_ll(const std::string& s, long long& out, int base = 10);
 std::string join(const Args& args);
+// `v` in double quotes with Redis's escapes (sdscatrepr), so split_args reads it back unchanged.
+std::string quote(std::string_view v);
+// `name "value"`, forced when not the default; nothing when empty and kEmptyIsNull. This is how
+// Redis rewrites its string directives.
+std::vector<RewriteLine> rewrite_quoted(const RewriteInput& in, const std::string& value);
+// A byte count the way CONFIG REWRITE writes sizes: 1gb, 64mb, 4kb when exact, else plain bytes.
+std::string format_memory(unsigned long long bytes);
 
 }  // namespace postbox::config_detail

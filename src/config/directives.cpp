@@ -19,14 +19,14 @@ constexpr int kNo = 0;  // no flags: a mutable directive Postbox honours
 std::vector<Directive> network() {
   return {
       {"bind", "", kMultiArg, "127.0.0.1 -::1", bind_list()},
-      {"bind-source-addr", "", kNoop, "", text()},
+      {"bind-source-addr", "", kNoop | kEmptyIsNull, "", text()},
       {"protected-mode", "", kNo, "yes", yes_no(&Config::protected_mode)},
       {"enable-protected-configs", "", kImmutable | kNoop, "no", one_of({"no", "yes", "local"})},
       {"enable-debug-command", "", kImmutable | kNoop, "no", one_of({"no", "yes", "local"})},
       {"enable-module-command", "", kImmutable | kNoop, "no", one_of({"no", "yes", "local"})},
       {"port", "", kNo, "6379", number({.hi = 65535}, &Config::port)},
       {"tcp-backlog", "", kImmutable, "511", number({.hi = kInt}, &Config::tcp_backlog)},
-      {"unixsocket", "", kImmutable | kNoop | kRestricted, "", text(),
+      {"unixsocket", "", kImmutable | kNoop | kRestricted | kEmptyIsNull, "", text(),
        "Postbox listens on TCP only"},
       {"unixsocketperm", "", kImmutable | kNoop, "0",
        number({.hi = 0777, .is_unsigned = true, .octal = true})},
@@ -52,7 +52,7 @@ std::vector<Directive> tls() {
        {"tls-cert-file", "tls-key-file", "tls-key-file-pass", "tls-client-cert-file",
         "tls-client-key-file", "tls-client-key-file-pass", "tls-dh-params-file", "tls-ca-cert-file",
         "tls-ca-cert-dir", "tls-protocols", "tls-ciphers", "tls-ciphersuites"}) {
-    rows.push_back({name, "", kNoop, "", text()});
+    rows.push_back({name, "", kNoop | kEmptyIsNull, "", text()});
   }
   return rows;
 }
@@ -63,7 +63,7 @@ std::vector<Directive> general() {
       {"daemonize", "", fixed | kRestricted, "no", yes_no(),
        "Postbox does not daemonize; run it in the foreground under a supervisor"},
       {"supervised", "", fixed, "no", one_of({"upstart", "systemd", "auto", "no"})},
-      {"pidfile", "", kImmutable, "", text(&Config::pidfile)},
+      {"pidfile", "", kImmutable | kEmptyIsNull, "", text(&Config::pidfile)},
       {"loglevel", "", kNo, "notice", log_level()},
       {"logfile", "", kImmutable, "", text(&Config::logfile)},
       {"syslog-enabled", "", fixed, "no", yes_no()},
@@ -99,8 +99,8 @@ std::vector<Directive> replication() {
   return {
       {"replicaof", "slaveof", kImmutable | kNoop | kMultiArg | kRestricted, "", replica_of(),
        "replication is not supported by Postbox"},
-      {"masterauth", "", kNoop, "", text()},
-      {"masteruser", "", kNoop, "", text()},
+      {"masterauth", "", kNoop | kEmptyIsNull, "", text()},
+      {"masteruser", "", kNoop | kEmptyIsNull, "", text()},
       {"replica-serve-stale-data", "slave-serve-stale-data", kNoop, "yes", yes_no()},
       {"replica-read-only", "slave-read-only", kNoop, "yes", yes_no()},
       {"repl-diskless-sync", "", kNoop, "yes", yes_no()},
@@ -121,7 +121,7 @@ std::vector<Directive> replication() {
       {"replica-announced", "", kNoop, "yes", yes_no()},
       {"min-replicas-to-write", "min-slaves-to-write", kNoop, "0", number({.hi = kInt})},
       {"min-replicas-max-lag", "min-slaves-max-lag", kNoop, "10", number({.hi = kInt})},
-      {"replica-announce-ip", "slave-announce-ip", kNoop, "", text()},
+      {"replica-announce-ip", "slave-announce-ip", kNoop | kEmptyIsNull, "", text()},
       {"replica-announce-port", "slave-announce-port", kNoop, "0", number({.hi = 65535})},
       {"tracking-table-max-keys", "", kNoop, "1000000", number({.hi = kLL})},
   };
@@ -132,7 +132,7 @@ std::vector<Directive> security_and_limits() {
       {"acllog-max-len", "", kNoop, "128", number({})},
       {"aclfile", "", kImmutable | kNoop | kRestricted, "", text(),
        "ACL files are not supported by Postbox; use requirepass"},
-      {"requirepass", "", kNo, "", text(&Config::requirepass)},
+      {"requirepass", "", kEmptyIsNull, "", text(&Config::requirepass)},
       {"acl-pubsub-default", "", kNoop, "resetchannels", one_of({"allchannels", "resetchannels"})},
       {"maxclients", "", kNo, "10000",
        number({.lo = 1, .hi = kUint, .is_unsigned = true}, &Config::maxclients)},
@@ -152,7 +152,8 @@ std::vector<Directive> security_and_limits() {
       {"lazyfree-lazy-user-flush", "", kNoop, "no", yes_no()},
       {"io-threads", "", kImmutable | kNoop, "1", number({.lo = 1, .hi = 128})},
       {"io-threads-do-reads", "", kImmutable | kNoop, "no", yes_no()},
-      {"oom-score-adj", "", kNoop, "no", one_of({"no", "yes", "relative", "absolute"})},
+      {"oom-score-adj", "", kNoop, "no",
+       one_of({"no", "yes", "relative", "absolute"}, {{"relative", "yes"}})},
       {"oom-score-adj-values", "", kNoop | kMultiArg, "0 200 800", oom_score_values()},
       {"disable-thp", "", kImmutable | kNoop, "yes", yes_no()},
   };
@@ -199,8 +200,8 @@ std::vector<Directive> cluster() {
       {"cluster-allow-pubsubshard-when-down", "", kNoop, "yes", yes_no()},
       {"cluster-link-sendbuf-limit", "", kNoop, "0",
        number({.hi = -1, .is_unsigned = true, .memory = true})},
-      {"cluster-announce-hostname", "", kNoop, "", text()},
-      {"cluster-announce-ip", "", kNoop, "", text()},
+      {"cluster-announce-hostname", "", kNoop | kEmptyIsNull, "", text()},
+      {"cluster-announce-ip", "", kNoop | kEmptyIsNull, "", text()},
       {"cluster-announce-port", "", kNoop, "0", number({.hi = 65535})},
       {"cluster-announce-bus-port", "", kNoop, "0", number({.hi = 65535})},
       {"cluster-announce-tls-port", "", kNoop, "0", number({.hi = 65535})},
@@ -267,10 +268,10 @@ std::vector<Directive> defrag_and_postbox() {
       {"active-defrag-cycle-max", "", kNoop, "25", number({.lo = 1, .hi = 99})},
       {"active-defrag-max-scan-fields", "", kNoop, "1000", number({.lo = 1})},
       {"jemalloc-bg-thread", "", kNoop, "yes", yes_no()},
-      {"server_cpulist", "", fixed, "", text()},
-      {"bio_cpulist", "", fixed, "", text()},
-      {"aof_rewrite_cpulist", "", fixed, "", text()},
-      {"bgsave_cpulist", "", fixed, "", text()},
+      {"server_cpulist", "", fixed | kEmptyIsNull, "", text()},
+      {"bio_cpulist", "", fixed | kEmptyIsNull, "", text()},
+      {"aof_rewrite_cpulist", "", fixed | kEmptyIsNull, "", text()},
+      {"bgsave_cpulist", "", fixed | kEmptyIsNull, "", text()},
       {"ignore-warnings", "", kNoop, "", text()},
       {"lmdb-map-size", "", kImmutable, "1gb",
        number({.lo = 1 << 20, .memory = true}, &Config::lmdb_map_size)},

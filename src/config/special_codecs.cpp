@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "config/directive.h"
+#include "util/split_args.h"
 
 namespace postbox::config_detail {
 namespace {
@@ -35,6 +36,12 @@ class BindCodec : public Codec {
     return Status::ok();
   }
   std::string get(ConstSlot slot) const override { return join(slot.cfg.bind); }
+  // The default is left out of the file (lines saying it are removed); no addresses is `bind ""`.
+  std::vector<RewriteLine> rewrite(const RewriteInput& in) const override {
+    std::string v = get(in.slot);
+    if (v == in.default_text) return {};
+    return {{fmt::format("{} {}", in.name, v.empty() ? "\"\"" : v), true}};
+  }
 };
 
 class SaveCodec : public Codec {
@@ -55,6 +62,18 @@ class SaveCodec : public Codec {
     return Status::ok();
   }
   std::string get(ConstSlot slot) const override { return slot.kept; }
+  // Always written, one `save seconds changes` line per point, or `save ""` so that the defaults
+  // do not come back at the next start.
+  std::vector<RewriteLine> rewrite(const RewriteInput& in) const override {
+    Args points;
+    split_args(get(in.slot), points);
+    if (points.empty()) return {{fmt::format("{} \"\"", in.name), true}};
+    std::vector<RewriteLine> lines;
+    for (size_t i = 0; i + 1 < points.size(); i += 2) {
+      lines.push_back({fmt::format("{} {} {}", in.name, points[i], points[i + 1]), true});
+    }
+    return lines;
+  }
 };
 
 class OutputBufferCodec : public Codec {
@@ -92,6 +111,26 @@ class OutputBufferCodec : public Codec {
                        c.obl_pubsub.hard_bytes, c.obl_pubsub.soft_bytes, c.obl_pubsub.soft_seconds);
   }
 
+  // One line per class, each forced only when that class is not at its default.
+  std::vector<RewriteLine> rewrite(const RewriteInput& in) const override {
+    const Config defaults;
+    const OutputBufferLimit* now[] = {&in.slot.cfg.obl_normal, &in.slot.cfg.obl_replica,
+                                      &in.slot.cfg.obl_pubsub};
+    const OutputBufferLimit* def[] = {&defaults.obl_normal, &defaults.obl_replica,
+                                      &defaults.obl_pubsub};
+    static constexpr std::string_view kNames[] = {"normal", "replica", "pubsub"};
+    std::vector<RewriteLine> lines;
+    for (size_t i = 0; i < 3; ++i) {
+      const OutputBufferLimit& l = *now[i];
+      bool force = l.hard_bytes != def[i]->hard_bytes || l.soft_bytes != def[i]->soft_bytes ||
+                   l.soft_seconds != def[i]->soft_seconds;
+      lines.push_back({fmt::format("{} {} {} {} {}", in.name, kNames[i], format_memory(l.hard_bytes),
+                                   format_memory(l.soft_bytes), l.soft_seconds),
+                       force});
+    }
+    return lines;
+  }
+
  private:
   // "master" is a client class Redis knows but refuses here, with the same message.
   static int class_index(std::string_view name) {
@@ -119,6 +158,10 @@ class DataDirCodec : public Codec {
     while (s.size() > 1 && s.back() == '/') s.pop_back();
     return s;
   }
+  // Always written, as an absolute path (Redis writes its working directory).
+  std::vector<RewriteLine> rewrite(const RewriteInput& in) const override {
+    return {{fmt::format("{} {}", in.name, quote(get(in.slot))), true}};
+  }
 };
 
 class KeyspaceEventsCodec : public Codec {
@@ -140,6 +183,10 @@ class KeyspaceEventsCodec : public Codec {
     return Status::ok();
   }
   std::string get(ConstSlot slot) const override { return slot.kept; }
+  std::vector<RewriteLine> rewrite(const RewriteInput& in) const override {
+    std::string v = get(in.slot);
+    return {{fmt::format("{} {}", in.name, quote(v)), !v.empty()}};
+  }
 
  private:
   // Bit i stands for kLetters[i]. 'A' covers the type classes g$lshzxetd but not n, m, K, E;
@@ -201,6 +248,11 @@ class PercentilesCodec : public Codec {
     return Status::ok();
   }
   std::string get(ConstSlot slot) const override { return slot.kept; }
+  // Always written; no percentiles is `""` so that the defaults do not come back.
+  std::vector<RewriteLine> rewrite(const RewriteInput& in) const override {
+    std::string v = get(in.slot);
+    return {{fmt::format("{} {}", in.name, v.empty() ? "\"\"" : v), true}};
+  }
 
  private:
   // Redis's string2d: strtod over the whole text, no leading space, no NaN, no underflow.
@@ -275,6 +327,12 @@ class ReplicaOfCodec : public Codec {
     return Status::ok();
   }
   std::string get(ConstSlot slot) const override { return slot.kept; }
+  // A master has no replicaof line: Redis removes every one from the file.
+  std::vector<RewriteLine> rewrite(const RewriteInput& in) const override {
+    std::string v = get(in.slot);
+    if (v.empty()) return {};
+    return {{fmt::format("{} {}", in.name, v), true}};
+  }
 };
 
 class BaseNameCodec : public Codec {
@@ -288,6 +346,9 @@ class BaseNameCodec : public Codec {
     return Status::ok();
   }
   std::string get(ConstSlot slot) const override { return slot.kept; }
+  std::vector<RewriteLine> rewrite(const RewriteInput& in) const override {
+    return rewrite_quoted(in, get(in.slot));
+  }
 
  private:
   std::string_view error_;
@@ -306,6 +367,9 @@ class ProcTitleCodec : public Codec {
     return Status::ok();
   }
   std::string get(ConstSlot slot) const override { return slot.kept; }
+  std::vector<RewriteLine> rewrite(const RewriteInput& in) const override {
+    return rewrite_quoted(in, get(in.slot));
+  }
 
  private:
   static bool valid(std::string_view t) {

@@ -38,6 +38,18 @@ struct ServerStats {
 
 enum class ShutdownMode { Default, NoSave, Save };
 
+// SAVE / BGSAVE: snapshots of the LMDB environment, and what INFO persistence says of them.
+struct SaveStatus {
+  bool in_progress = false;
+  bool scheduled = false;       // BGSAVE SCHEDULE while one ran
+  int64_t last_save_unix = 0;   // LASTSAVE: the last success (server start before any)
+  bool last_ok = true;
+  int64_t last_duration_s = -1;
+  int64_t started_ms = 0;
+  uint64_t saves = 0;
+  uint64_t commits_at_last_save = 0;
+};
+
 struct ServerState {
   ServerState(Config& c, ConfigTable& t, Store& s) : config(c), config_table(t), store(s) {}
 
@@ -69,6 +81,9 @@ struct ServerState {
   // Commits the open batch now (the map must grow, or a command needs it on disk).
   std::function<Status()> commit_batch;
   std::function<void(ShutdownMode)> shutdown;  // commit, close everything, exit 0
+  SaveStatus save;
+  std::function<Status()> save_now;    // SAVE: snapshot on the loop thread
+  std::function<void()> start_bgsave;  // BGSAVE: snapshot on a helper thread
 };
 
 }  // namespace postbox

@@ -133,6 +133,11 @@ struct ServerCallbacks {
     auto* s = static_cast<Server*>(w->data);
     s->store_.env().sync_now();
   }
+  static void do_save(uv_work_t* w) {
+    auto* s = static_cast<Server*>(w->data);
+    s->save_result_ = s->store_.env().snapshot_to(s->snapshot_path());
+  }
+  static void after_save(uv_work_t* w, int) { static_cast<Server*>(w->data)->finish_bgsave(); }
   static void after_sync(uv_work_t* w, int) {
     auto* s = static_cast<Server*>(w->data);
     s->sync_running_ = false;
@@ -167,6 +172,23 @@ bool Server::start(const std::string& executable) {
   state_.output_ready = [this](Client& c) { join_batch(c); };
   state_.commit_batch = [this]() { return commit_and_settle(); };
   state_.shutdown = [this](ShutdownMode m) { begin_shutdown(m); };
+  state_.save.last_save_unix = wall_ms() / 1000;
+  state_.start_bgsave = [this]() { start_bgsave(); };
+  state_.save_now = [this]() {
+    int64_t t0 = wall_ms();
+    Status s = store_.env().snapshot_to(snapshot_path());
+    state_.save.last_ok = s.is_ok();
+    if (s) {
+      state_.save.last_save_unix = wall_ms() / 1000;
+      state_.save.last_duration_s = (wall_ms() - t0) / 1000;
+      state_.save.commits_at_last_save = store_.env().stats().commits;
+      ++state_.save.saves;
+      log_at(LogSeverity::Notice, "DB saved on disk");
+    } else {
+      log_at(LogSeverity::Warning, "Snapshot failed: {}", s.message());
+    }
+    return s;
+  };
   store_.keys().set_modify_listener([this](int db, std::string_view key) {
     state_.watches.touch(db, key);
     // Stream waiters react to any change (an XREADGROUP waiter errors when its key goes).
@@ -637,8 +659,42 @@ void Server::begin_shutdown(ShutdownMode) {
   uv_idle_start(&idle_, ServerCallbacks::on_idle);
 }
 
+std::string Server::snapshot_path() const {
+  return config_.dir + "/snapshot.mdb";
+}
+
+void Server::start_bgsave() {
+  state_.save.in_progress = save_running_ = true;
+  state_.save.started_ms = wall_ms();
+  save_work_.data = this;
+  log_at(LogSeverity::Notice, "Background saving started");
+  uv_queue_work(loop_, &save_work_, ServerCallbacks::do_save, ServerCallbacks::after_save);
+}
+
+void Server::finish_bgsave() {
+  save_running_ = state_.save.in_progress = false;
+  SaveStatus& st = state_.save;
+  st.last_ok = save_result_.is_ok();
+  if (st.last_ok) {
+    st.last_save_unix = wall_ms() / 1000;
+    st.last_duration_s = (wall_ms() - st.started_ms) / 1000;
+    st.commits_at_last_save = store_.env().stats().commits;
+    ++st.saves;
+    log_at(LogSeverity::Notice, "Background saving terminated with success");
+  } else {
+    // A full disk fails the snapshot, never the live data.
+    log_at(LogSeverity::Warning, "Background saving error: {}", save_result_.message());
+  }
+  if (shutting_down_) return finish_shutdown();
+  if (st.scheduled) {
+    st.scheduled = false;
+    start_bgsave();
+  }
+}
+
 void Server::finish_shutdown() {
-  if (shutdown_finished_ || sync_running_) return;  // let a background sync return first
+  // Let a background sync or snapshot return first.
+  if (shutdown_finished_ || sync_running_ || save_running_) return;
   shutdown_finished_ = true;
   commit_and_settle();
   for (auto& [id, c] : state_.clients) {

@@ -68,6 +68,14 @@ class Server {
   uv_signal_t sigterm_, sigint_;
   uv_work_t sync_work_;
   bool sync_running_ = false;
+  // BGSAVE runs mdb_env_copyfd2 on libuv's worker thread (DESIGN allows a helper thread for
+  // snapshots); the loop keeps serving and writing meanwhile.
+  uv_work_t save_work_;
+  bool save_running_ = false;
+  Status save_result_;
+  std::string snapshot_path() const;
+  void start_bgsave();
+  void finish_bgsave();
   int64_t last_sync_ms_ = 0;
   std::vector<Connection*> pending_;
   bool shutting_down_ = false;

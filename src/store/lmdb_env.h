@@ -46,6 +46,11 @@ class LmdbEnv {
   void close();
   bool is_open() const { return env_ != nullptr; }
 
+  // A consistent, compacted copy of the environment in one file at `path` (written to a
+  // temporary file, synced, then renamed over it). Safe from another thread while the loop
+  // writes: LMDB copies from a read transaction of its own.
+  Status snapshot_to(const std::string& path) const;
+
   Status begin();  // starts the batch write transaction; no-op when one is open
   Status commit();
   void abort();
