@@ -25,6 +25,10 @@ PolicyParse parse_policy_option(CommandContext& ctx, size_t& i, PolicyArgs& out)
   bool deadletter = iequals(opt, "deadletter");
   if (!(visibility || max || deadletter) || i + 1 >= ctx.argc()) return PolicyParse::NotPolicy;
   if (deadletter) {
+    if (ctx.arg(i + 1).empty()) {
+      ctx.reply.error("ERR DEADLETTER must name a key");
+      return PolicyParse::Error;
+    }
     out.deadletter = std::string(ctx.arg(i + 1));
     i += 2;
     return PolicyParse::Parsed;

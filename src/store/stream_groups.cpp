@@ -471,8 +471,9 @@ Result<StreamStore::ClaimOutcome> StreamStore::claim(std::string_view group_name
     // FORCE makes a PEL record from scratch, as if delivered once to nobody.
     rec = PelRecord{now_ms, 1, {}};
     ++g.pel_count;
-  } else if (o.min_idle_ms && !rec.consumer.empty() && now_ms - rec.delivery_ms < o.min_idle_ms) {
-    // (released entries, with no owner, are claimable at once)
+  } else if (rec.consumer.empty() ? rec.delivery_ms > now_ms
+                                  : o.min_idle_ms && now_ms - rec.delivery_ms < o.min_idle_ms) {
+    // Released (XNACK) entries have no owner: claimable at once, or once their DELAY is over.
     return ClaimOutcome::Skipped;
   }
   // Loaded afresh for every id: an earlier id of the same command may have changed the
@@ -483,8 +484,8 @@ Result<StreamStore::ClaimOutcome> StreamStore::claim(std::string_view group_name
   uint64_t count = rec.delivery_count;
   if (o.retry_count >= 0) {
     count = static_cast<uint64_t>(o.retry_count);
-  } else if (!o.justid) {
-    ++count;
+  } else if (!o.justid && count < static_cast<uint64_t>(INT64_MAX)) {
+    ++count;  // a FATAL entry's count stays at the maximum
   }
   int64_t when = o.delivery_ms < 0 ? now_ms : o.delivery_ms;
   if (!pending) rec.consumer = {};  // a forced record has no previous owner to detach from
@@ -520,7 +521,9 @@ Result<StreamId> StreamStore::autoclaim(std::string_view group_name, GroupRecord
       --count;
       return true;
     }
-    bool owned = !p.rec.consumer.empty();  // released (XNACK) entries are claimable at once
+    // Released (XNACK) entries are claimable at once, or once their DELAY is over.
+    bool owned = !p.rec.consumer.empty();
+    if (!owned && p.rec.delivery_ms > now_ms) return true;
     if (o.min_idle_ms && owned && now_ms - p.rec.delivery_ms < o.min_idle_ms) return true;
     steps.push_back({p.id, false});
     --count;

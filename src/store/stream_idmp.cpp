@@ -155,8 +155,24 @@ Status StreamStore::idmp_record(std::string_view pid, std::string_view iid, cons
     ++head_.pids_tracked;
   }
   p.decode(pval);
-  // The iid row (a stale one, out of the window, is simply replaced) and its FIFO slot.
+  // A stale row for this iid (out of the window) goes with its FIFO slot before the new one.
   iid_key(entry_.meta.id, ph, iid, k_);
+  std::string_view old_row;
+  auto had = get(k_, old_row);
+  if (!had) return had.status();
+  StreamId old_id;
+  uint64_t old_seq;
+  if (*had && iid_matches(old_row, iid, old_id, old_seq)) {
+    std::string slot;
+    idmp_key(entry_.meta.id, StreamTag::IdmpOrder, ph, slot);
+    append_u64(slot, old_seq);
+    Status ds = del(slot);
+    if (!ds) return ds;
+    if (p.count) --p.count;
+    if (head_.iids_tracked) --head_.iids_tracked;
+    p.encode(pval, pid);
+    iid_key(entry_.meta.id, ph, iid, k_);
+  }
   std::string iv;
   char idb[16];
   encode_stream_id(id, idb);

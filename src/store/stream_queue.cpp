@@ -140,6 +140,13 @@ Result<uint64_t> StreamStore::redeliver(std::string_view group_name, GroupRecord
   }
 
   Status s;
+  if (!doomed.empty()) {
+    // While the dead-letter key holds another type, entries due for it stay pending (not
+    // delivered either) rather than failing the read: the queue keeps flowing.
+    auto ok = deadletter_writable(g, now_ms);
+    if (!ok) return ok.status();
+    if (!*ok) doomed.clear();
+  }
   for (const StreamId& id : gone) {
     PelRecord rec;
     std::string owner;
@@ -183,6 +190,16 @@ Result<int64_t> StreamStore::nack(std::string_view group_name, GroupRecord& g, N
   bool dead_letters = g.max_deliveries > 0 || !g.deadletter.empty();
   int64_t ready_at = delay_ms > 0 ? now_ms + delay_ms : 0;
   Status s;
+  // FATAL in a group that dead-letters: refuse before changing anything if the dead-letter key
+  // cannot take the entries.
+  if (mode == NackMode::Fatal && dead_letters) {
+    auto ok = deadletter_writable(g, now_ms);
+    if (!ok) return ok.status();
+    if (!*ok) {
+      return Status::error("ERR dead-letter key '" + deadletter_key(g) +
+                           "' holds the wrong kind of value");
+    }
+  }
   for (const StreamId& id : ids) {
     PelRecord rec;
     std::string owner;
@@ -197,6 +214,11 @@ Result<int64_t> StreamStore::nack(std::string_view group_name, GroupRecord& g, N
       if (!force || !*exists) continue;
       rec = PelRecord{};
       ++g.pel_count;
+    } else if (mode == NackMode::Fatal && dead_letters) {
+      // Straight to the dead letters, with the owner and delivery count it had.
+      doomed.push_back(id);
+      ++nacked;
+      continue;
     }
     uint64_t n = rec.delivery_count;
     if (retry_count >= 0) {
@@ -209,7 +231,7 @@ Result<int64_t> StreamStore::nack(std::string_view group_name, GroupRecord& g, N
     if (!rec.consumer.empty() && !(s = detach(g, id, rec.consumer))) return s;
     if (!(s = write_pending(g, id, pending ? &rec : nullptr, ready_at, n, ""))) return s;
     ++nacked;
-    if (mode == NackMode::Fatal && dead_letters) doomed.push_back(id);
+    if (mode == NackMode::Fatal && dead_letters) doomed.push_back(id);  // a FORCE-made record
   }
   queue_stats_.nacked += static_cast<uint64_t>(nacked);
   stats_dirty_ = true;
@@ -247,6 +269,15 @@ Status StreamStore::drop_references(const StreamId& id) {
     if (!(s = drop_pending(g, id, rec)) || !(s = put_group(name, g))) return s;
   }
   return Status::ok();
+}
+
+Result<bool> StreamStore::deadletter_writable(const GroupRecord& g, int64_t now_ms) {
+  const int src_db = db_;
+  const std::string src_key = key_;
+  auto dlq = open(src_db, deadletter_key(g), now_ms);
+  auto back = open(src_db, src_key, now_ms);
+  if (!back) return back.status();
+  return dlq.is_ok();
 }
 
 Status StreamStore::dead_letter(std::string_view group_name_in, GroupRecord& g,

@@ -188,8 +188,10 @@ class StreamStore {
   Result<bool> referenced(const StreamId& id);
   // ... DELREF: removes the entry from every group's PEL.
   Status drop_references(const StreamId& id);
-  // The stream dead-lettered entries of `g` go to.
+  // The stream dead-lettered entries of `g` go to, and whether it can take them (absent, or a
+  // stream).
   std::string deadletter_key(const GroupRecord& g) const;
+  Result<bool> deadletter_writable(const GroupRecord& g, int64_t now_ms);
 
   struct ClaimOptions {
     int64_t min_idle_ms = 0;

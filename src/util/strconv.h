@@ -16,7 +16,7 @@ inline bool parse_int64(std::string_view s, int64_t& out) {
     if (s.size() == 1) return false;
     i = 1;
   }
-  if (s[i] == '0' && s.size() > i + 1) return false;
+  if (s[i] == '0' && (s.size() > i + 1 || neg)) return false;  // no leading zeros, no "-0"
   uint64_t v = 0;
   for (; i < s.size(); ++i) {
     if (s[i] < '0' || s[i] > '9') return false;
