@@ -36,19 +36,24 @@ void config_set(CommandContext& ctx) {
 
 void config_rewrite(CommandContext& ctx) {
   Status s = ctx.server.config_table.rewrite();
-  if (!s) {
-    log_at(LogSeverity::Warning, "CONFIG REWRITE failed: {}", s.message().substr(4));
-  } else {
+  if (s) {
     log_at(LogSeverity::Notice, "CONFIG REWRITE executed with success.");
+    ctx.reply.ok();
+    return;
   }
-  if (ctx.failed(s)) return;
-  ctx.reply.ok();
+  if (!ctx.server.config.config_file.empty()) {
+    const std::string& m = s.message();  // "ERR Rewriting config file: <strerror>"
+    log_at(LogSeverity::Warning, "CONFIG REWRITE failed: {}", m.substr(m.rfind(": ") + 2));
+  }
+  ctx.reply.error(s.message());
 }
 
 void config_resetstat(CommandContext& ctx) {
   ServerStats fresh;
   ctx.server.stats = fresh;
   ctx.server.store.keys().stats() = KeyspaceStats{};
+  ctx.server.command_stats.reset();                // commandstats and latencystats, as Redis
+  ctx.server.store.streams().clear_queue_stats();  // INFO queues totals start over too
   ctx.reply.ok();
 }
 

@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cctype>
+#include <cerrno>
 #include <climits>
 #include <cstring>
 #include <deque>
@@ -145,7 +145,8 @@ class RewriteState {
 mode_t current_umask() {
   std::ifstream in("/proc/self/status");
   for (std::string l; std::getline(in, l);) {
-    if (l.starts_with("Umask:")) return static_cast<mode_t>(std::strtoul(l.c_str() + 6, nullptr, 8));
+    if (l.starts_with("Umask:"))
+      return static_cast<mode_t>(std::strtoul(l.c_str() + 6, nullptr, 8));
   }
   return 022;
 }

@@ -56,12 +56,12 @@ class Codec {
 };
 
 enum Flag : unsigned {
-  kImmutable = 1u << 0,   // CONFIG SET answers "can't set immutable config"
-  kProtected = 1u << 1,   // CONFIG SET answers "can't set protected config" (Redis 7 default)
-  kNoop = 1u << 2,        // accepted, validated and kept; Postbox gives it no meaning
-  kMultiArg = 1u << 3,    // a list: several arguments in a file, space-separated in CONFIG SET
-  kRestricted = 1u << 4,  // only the default is accepted; Directive::why says why
-  kAccumulate = 1u << 5,  // repeated lines in one load add up instead of replacing (Redis 'save')
+  kImmutable = 1u << 0,    // CONFIG SET answers "can't set immutable config"
+  kProtected = 1u << 1,    // CONFIG SET answers "can't set protected config" (Redis 7 default)
+  kNoop = 1u << 2,         // accepted, validated and kept; Postbox gives it no meaning
+  kMultiArg = 1u << 3,     // a list: several arguments in a file, space-separated in CONFIG SET
+  kRestricted = 1u << 4,   // only the default is accepted; Directive::why says why
+  kAccumulate = 1u << 5,   // repeated lines in one load add up instead of replacing (Redis 'save')
   kEmptyIsNull = 1u << 6,  // empty means unset: CONFIG REWRITE removes the directive from the file
 };
 
@@ -98,12 +98,12 @@ int find_directive(std::string_view name, bool* is_alias = nullptr);
 struct NumSpec {
   long long lo = 0;
   long long hi = LLONG_MAX;
-  bool is_unsigned = false;  // bounds and printing as unsigned; hi == -1 means ULLONG_MAX
-  bool memory = false;       // accepts 1k (1000), 1kb (1024), m, mb, g, gb suffixes
-  bool percent = false;      // accepts "N%", kept as -N, as Redis does
-  bool octal = false;        // parsed and printed in base 8 (unixsocketperm)
-  int clamp_lo = INT_MIN;    // accepted values are then silently clamped (Redis 'hz')
-  int clamp_hi = INT_MAX;
+  bool is_unsigned = false;        // bounds and printing as unsigned; hi == -1 means ULLONG_MAX
+  bool memory = false;             // accepts 1k (1000), 1kb (1024), m, mb, g, gb suffixes
+  bool percent = false;            // accepts "N%", kept as -N, as Redis does
+  bool octal = false;              // parsed and printed in base 8 (unixsocketperm)
+  long long clamp_lo = LLONG_MIN;  // accepted values are then silently clamped (Redis 'hz')
+  long long clamp_hi = LLONG_MAX;
 };
 
 std::shared_ptr<const Codec> yes_no(bool Config::*field = nullptr);

@@ -124,9 +124,10 @@ class OutputBufferCodec : public Codec {
       const OutputBufferLimit& l = *now[i];
       bool force = l.hard_bytes != def[i]->hard_bytes || l.soft_bytes != def[i]->soft_bytes ||
                    l.soft_seconds != def[i]->soft_seconds;
-      lines.push_back({fmt::format("{} {} {} {} {}", in.name, kNames[i], format_memory(l.hard_bytes),
-                                   format_memory(l.soft_bytes), l.soft_seconds),
-                       force});
+      lines.push_back(
+          {fmt::format("{} {} {} {} {}", in.name, kNames[i], format_memory(l.hard_bytes),
+                       format_memory(l.soft_bytes), l.soft_seconds),
+           force});
     }
     return lines;
   }

@@ -178,6 +178,10 @@ class StreamStore {
   QueueStats& queue_stats() { return queue_stats_; }
   // The counters are kept in the sys table, written with the batch that changed them.
   Status load_queue_stats();
+  void clear_queue_stats() {
+    queue_stats_ = QueueStats{};
+    stats_dirty_ = true;  // the zeros go to disk with the batch
+  }
   void reset_queue_stats() {
     queue_stats_ = QueueStats{};
     stats_dirty_ = false;
