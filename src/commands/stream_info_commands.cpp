@@ -59,22 +59,33 @@ void reply_edge_entry(CommandContext& ctx, StreamStore& s, bool last) {
   if (!n) ctx.reply.null();
 }
 
+// Released entries wait in release order; Redis shows their delivery time as 0.
+int64_t shown_delivery_time(const PelRecord& r) {
+  return r.consumer.empty() && r.delivery_ms < kReleaseOrderLimit ? 0 : r.delivery_ms;
+}
+
 // A FULL group: its PEL and consumers with theirs, `count` records each (0: all).
 void reply_full_group(CommandContext& ctx, StreamStore& s, std::string_view name,
                       const GroupRecord& g, uint64_t count) {
-  ctx.reply.map(7);
+  // Redis 8.8 adds nacked-count; shown while the group has released entries, so groups that
+  // never used XNACK keep Redis 7.0's seven fields.
+  ctx.reply.map(g.released ? 8 : 7);
   ctx.reply.bulk("name");
   ctx.reply.bulk(name);
   reply_group_progress(ctx, s, g);
   ctx.reply.bulk("pel-count");
   ctx.reply.integer(static_cast<int64_t>(g.pel_count));
+  if (g.released) {
+    ctx.reply.bulk("nacked-count");
+    ctx.reply.integer(static_cast<int64_t>(g.released));
+  }
   ctx.reply.bulk("pending");
   size_t mark = ctx.reply.mark(), n = 0;
   s.pending(g, 0, StreamId{}, StreamId::max(), count, [&](const PendingView& p) {
     ctx.reply.array(4);
     reply_stream_id(ctx.reply, p.id);
     ctx.reply.bulk(p.rec.consumer);
-    ctx.reply.integer(p.rec.delivery_ms);
+    ctx.reply.integer(shown_delivery_time(p.rec));
     ctx.reply.integer(static_cast<int64_t>(p.rec.delivery_count));
     ++n;
     return true;
@@ -95,7 +106,7 @@ void reply_full_group(CommandContext& ctx, StreamStore& s, std::string_view name
     s.pending(g, c.cid, StreamId{}, StreamId::max(), count, [&](const PendingView& p) {
       ctx.reply.array(3);
       reply_stream_id(ctx.reply, p.id);
-      ctx.reply.integer(p.rec.delivery_ms);
+      ctx.reply.integer(shown_delivery_time(p.rec));
       ctx.reply.integer(static_cast<int64_t>(p.rec.delivery_count));
       ++cn;
       return true;

@@ -164,6 +164,8 @@ void encode_group(const GroupRecord& g, std::string& out) {
   append_u64(out, static_cast<uint64_t>(g.visibility_ms));
   append_u64(out, static_cast<uint64_t>(g.max_deliveries));
   append_u64(out, g.dead_lettered);
+  append_u64(out, g.released);
+  append_u64(out, g.release_seq);
   out.append(g.deadletter);
 }
 
@@ -174,7 +176,8 @@ bool decode_group(std::string_view v, GroupRecord& g) {
     return false;
   }
   // The policy fields came later: a record without them is a group without a policy.
-  if (r.i64(g.visibility_ms) && r.i64(g.max_deliveries) && r.u64(g.dead_lettered)) {
+  if (r.i64(g.visibility_ms) && r.i64(g.max_deliveries) && r.u64(g.dead_lettered) &&
+      r.u64(g.released) && r.u64(g.release_seq)) {
     g.deadletter.assign(r.in);
   }
   return true;

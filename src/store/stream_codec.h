@@ -73,6 +73,9 @@ struct StreamHeader {
 };
 
 constexpr int64_t kEntriesReadInvalid = -1;
+// A released entry's time below this is its release sequence number, not a clock time: Redis
+// shows such entries with delivery time 0.
+constexpr int64_t kReleaseOrderLimit = int64_t{1} << 40;
 
 struct GroupRecord {
   uint64_t gid = 0;
@@ -85,6 +88,9 @@ struct GroupRecord {
   int64_t visibility_ms = 0;
   int64_t max_deliveries = 0;
   uint64_t dead_lettered = 0;
+  // Entries XNACK released (no owner), and the sequence that keeps them in release order.
+  uint64_t released = 0;
+  uint64_t release_seq = 0;
   std::string deadletter;  // the dead-letter stream; empty: "<key>:dlq"
 
   bool has_policy() const {

@@ -305,10 +305,13 @@ Result<bool> StreamStore::load_pending(const GroupRecord& g, const StreamId& id,
   return true;
 }
 
-Status StreamStore::write_pending(const GroupRecord& g, const StreamId& id, const PelRecord* old,
+Status StreamStore::write_pending(GroupRecord& g, const StreamId& id, const PelRecord* old,
                                   int64_t delivery_ms, uint64_t count,
                                   std::string_view consumer_name) {
   Status s;
+  bool was_released = old && old->consumer.empty(), released = consumer_name.empty();
+  if (released && !was_released) ++g.released;
+  if (was_released && !released && g.released) --g.released;
   if (old) {
     stream_pel_time_key(entry_.meta.id, g.gid, !old->consumer.empty(), old->delivery_ms, id, k_);
     if (!(s = del(k_))) return s;
@@ -327,6 +330,7 @@ Status StreamStore::drop_pending(GroupRecord& g, const StreamId& id, const PelRe
   stream_pel_key(entry_.meta.id, g.gid, id, k_);
   if (!(s = del(k_))) return s;
   if (g.pel_count) --g.pel_count;
+  if (rec.consumer.empty() && g.released) --g.released;
   ConsumerRecord c;
   std::string owner(rec.consumer);
   auto found = consumer(g, owner, c);

@@ -133,7 +133,7 @@ Result<uint64_t> StreamStore::redeliver(std::string_view group_name, GroupRecord
           return true;
         }
       }
-      take.push_back({id, t});
+      take.push_back({id, owned || t >= kReleaseOrderLimit ? t : 0});
       return take.size() != count;
     });
     if (!s) return s;
@@ -188,7 +188,11 @@ Result<int64_t> StreamStore::nack(std::string_view group_name, GroupRecord& g, N
   int64_t nacked = 0;
   std::vector<StreamId> doomed;
   bool dead_letters = g.max_deliveries > 0 || !g.deadletter.empty();
-  int64_t ready_at = delay_ms > 0 ? now_ms + delay_ms : 0;
+  // Released entries go out again in release order: without a DELAY their time in the
+  // redelivery index is the group's release sequence (far below any clock time, so due at once).
+  auto ready_at = [&]() {
+    return delay_ms > 0 ? now_ms + delay_ms : static_cast<int64_t>(++g.release_seq);
+  };
   Status s;
   // FATAL in a group that dead-letters: refuse before changing anything if the dead-letter key
   // cannot take the entries.
@@ -229,7 +233,7 @@ Result<int64_t> StreamStore::nack(std::string_view group_name, GroupRecord& g, N
       n = INT64_MAX;
     }
     if (!rec.consumer.empty() && !(s = detach(g, id, rec.consumer))) return s;
-    if (!(s = write_pending(g, id, pending ? &rec : nullptr, ready_at, n, ""))) return s;
+    if (!(s = write_pending(g, id, pending ? &rec : nullptr, ready_at(), n, ""))) return s;
     ++nacked;
     if (mode == NackMode::Fatal && dead_letters) doomed.push_back(id);  // a FORCE-made record
   }

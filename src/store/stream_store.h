@@ -241,7 +241,7 @@ class StreamStore {
   Result<bool> load_pending(const GroupRecord& g, const StreamId& id, PelRecord& rec,
                             std::string& owner);
   // Writes a PEL record and its delivery-time index entry, replacing `old`'s index entry.
-  Status write_pending(const GroupRecord& g, const StreamId& id, const PelRecord* old,
+  Status write_pending(GroupRecord& g, const StreamId& id, const PelRecord* old,
                        int64_t delivery_ms, uint64_t count, std::string_view consumer);
   // Removes a pending entry from its consumer's own PEL (the group PEL keeps it).
   Status detach(const GroupRecord& g, const StreamId& id, std::string_view consumer);
