@@ -84,10 +84,21 @@ class ConfigTable {
   //   "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line
   //   N\n>>> 'line'\nreason", with N counted in that combined text (in the included file for a
   //   line of an included file); an unreadable file is "Fatal error, can't open config file
-  //   '<path>': <strerror>".
+  //   '<path>': <strerror>". Postbox adds one line naming where the bad line was: "in config
+  //   file '<path>'", "in included config file '<path>'" or "in the command-line options".
   Status load_args(int argc, char** argv);
-  // Parses redis.conf text, with the errors of load_args.
-  Status load_text(std::string_view text);
+  // Where the lines of a loaded text came from: part i holds the lines up to last_line (1-based).
+  struct Origin {
+    struct Part {
+      size_t last_line;
+      std::string name;
+    };
+    std::vector<Part> parts;
+    std::string where(size_t line) const;  // "\nin <name>", or "" when unknown
+  };
+  // Parses redis.conf text, with the errors of load_args; a line error ends with the line's
+  // origin ("\nin config file '/etc/postbox.conf'") when `origin` knows it.
+  Status load_text(std::string_view text, const Origin& origin = {});
 
   // CONFIG REWRITE: rewrites `config_file` as Redis 7.0 does (see rewrite_text), atomically.
   // Errors are the reply texts: "ERR The server is running without a config file",
@@ -117,7 +128,7 @@ class ConfigTable {
   static std::vector<DirectiveInfo> describe();
 
  private:
-  Status load_lines(std::string_view text, int depth);
+  Status load_lines(std::string_view text, int depth, const Origin& origin);
   Status include(const std::string& pattern, int depth, bool& line_error);
   Status apply_line(const std::vector<std::string>& argv);
   Status set_directive(size_t index, const std::vector<std::string>& args);

@@ -44,6 +44,10 @@ std::string fatal(size_t line, std::string_view text, std::string_view reason) {
   return heading(line, text) + std::string(reason);
 }
 
+size_t count_lines(std::string_view text) {
+  return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
 Status cant_open(std::string_view path, std::string_view error) {
   return Status::error(fmt::format("Fatal error, can't open config file '{}': {}", path, error));
 }
@@ -131,8 +135,17 @@ std::string unsupported_reason(const Args& argv) {
 
 }  // namespace
 
-Status ConfigTable::load_text(std::string_view text) {
-  Status s = load_lines(text, 0);
+// Redis's error block names no file; Postbox adds a last line saying where the line came from,
+// so that the block stays byte for byte Redis's for tools that parse it.
+std::string ConfigTable::Origin::where(size_t line) const {
+  for (const Part& p : parts) {
+    if (line <= p.last_line) return "\nin " + p.name;
+  }
+  return {};
+}
+
+Status ConfigTable::load_text(std::string_view text, const Origin& origin) {
+  Status s = load_lines(text, 0, origin);
   return s ? check_restricted_after_load() : s;
 }
 
@@ -182,15 +195,20 @@ Status ConfigTable::load_args(int argc, char** argv) {
     if (!read_file(abs, text, error)) return cant_open(abs, error);
     cfg_.config_file = abs;
   }
+  Origin origin;
+  if (!file.empty())
+    origin.parts.push_back({count_lines(text) + 1, "config file '" + cfg_.config_file + "'"});
   if (from_stdin) {
     text.append(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    origin.parts.push_back({count_lines(text) + 1, "the configuration read from standard input"});
   }
   text += '\n';
   text += options;
-  return load_text(text);
+  origin.parts.push_back({SIZE_MAX, "the command-line options"});
+  return load_text(text, origin);
 }
 
-Status ConfigTable::load_lines(std::string_view text, int depth) {
+Status ConfigTable::load_lines(std::string_view text, int depth, const Origin& origin) {
   size_t line_no = 0;
   size_t pos = 0;
   while (pos <= text.size()) {
@@ -203,7 +221,8 @@ Status ConfigTable::load_lines(std::string_view text, int depth) {
 
     Args argv;
     if (!split_args(line, argv)) {
-      return Status::error(fatal(line_no, line, "Unbalanced quotes in configuration line"));
+      return Status::error(fatal(line_no, line, "Unbalanced quotes in configuration line") +
+                           origin.where(line_no));
     }
     if (argv.empty()) continue;
     for (char& c : argv[0]) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -216,7 +235,10 @@ Status ConfigTable::load_lines(std::string_view text, int depth) {
     } else {
       s = apply_line(argv);
     }
-    if (!s) return line_error ? Status::error(fatal(line_no, line, s.message())) : s;
+    if (!s && line_error) {
+      return Status::error(fatal(line_no, line, s.message()) + origin.where(line_no));
+    }
+    if (!s) return s;
   }
   return Status::ok();
 }
@@ -242,11 +264,14 @@ Status ConfigTable::include(const std::string& pattern, int depth, bool& line_er
   }
   line_error = false;
   std::string text;
+  Origin origin;
   for (const std::string& f : files) {
     std::string error;
     if (!read_file(f, text, error)) return cant_open(f, error);
+    // Redis numbers the lines of all matches as one text; each part is named by its file.
+    origin.parts.push_back({count_lines(text) + 1, "included config file '" + f + "'"});
   }
-  return files.empty() ? Status::ok() : load_lines(text, depth + 1);
+  return files.empty() ? Status::ok() : load_lines(text, depth + 1, origin);
 }
 
 Status ConfigTable::apply_line(const Args& argv) {

@@ -73,6 +73,24 @@ TEST_CASE("a config error is Redis's text: the line number, the line and the rea
         "argument couldn't be parsed into an integer");
 }
 
+TEST_CASE("a config error names the file or the command line the bad line came from") {
+  Config c;
+  ConfigTable t(c);
+  ConfigTable::Origin origin;
+  origin.parts.push_back({2, "config file '/etc/p.conf'"});
+  origin.parts.push_back({SIZE_MAX, "the command-line options"});
+  std::string block =
+      "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line ";
+  CHECK(t.load_text("hz 10\nhz x\n\nport 1\n", origin).message() ==
+        block +
+            "2\n>>> 'hz x'\nargument couldn't be parsed into an integer\n"
+            "in config file '/etc/p.conf'");
+  CHECK(t.load_text("hz 10\nhz 11\n\nport x\n", origin).message() ==
+        block +
+            "4\n>>> 'port x'\nargument couldn't be parsed into an integer\n"
+            "in the command-line options");
+}
+
 TEST_CASE("config errors use Redis's reasons for bad lines") {
   struct Case {
     std::string_view line, reason;
@@ -193,7 +211,9 @@ TEST_CASE("an error inside an included file gives the line number in that file, 
         "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\n"
         "Reading the configuration file, at line 2\n"
         ">>> 'hz x'\n"
-        "argument couldn't be parsed into an integer");
+        "argument couldn't be parsed into an integer\n"
+        "in included config file '" +
+            bad + "'");
   std::string missing = dir.path.string() + "/missing.conf";
   s = t.load_text("include " + missing + "\n");
   CHECK(s.message() ==
@@ -274,11 +294,14 @@ TEST_CASE("command-line errors show the option as redis-server quotes it") {
         "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\n"
         "Reading the configuration file, at line 2\n"
         ">>> 'port \"abc\"'\n"
-        "argument couldn't be parsed into an integer");
-  CHECK(load_argv(t, {"--port"}).message().ends_with("wrong number of arguments"));
+        "argument couldn't be parsed into an integer\n"
+        "in the command-line options");
+  CHECK(load_argv(t, {"--port"})
+            .message()
+            .ends_with("wrong number of arguments\nin the command-line options"));
   CHECK(load_argv(t, {"--port=7000"})
             .message()
-            .ends_with("Bad directive or wrong number of arguments"));
+            .ends_with("Bad directive or wrong number of arguments\nin the command-line options"));
 }
 
 TEST_CASE("command-line options are numbered after the file's lines, as Redis does") {
