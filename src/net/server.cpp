@@ -437,6 +437,10 @@ Status Server::commit_and_settle() {
 void Server::end_batch() {
   if (pending_.empty() && !store_.in_batch()) return;
   commit_and_settle();
+  if (save_after_commit_) {
+    save_after_commit_ = false;
+    launch_bgsave();
+  }
   if (fsync_mode_changed_) {
     fsync_mode_changed_ = false;
     store_.env().set_sync_mode(sync_mode_of(config_.appendfsync));
@@ -666,6 +670,14 @@ std::string Server::snapshot_path() const {
 void Server::start_bgsave() {
   state_.save.in_progress = save_running_ = true;
   state_.save.started_ms = wall_ms();
+  if (store_.in_batch() || !pending_.empty()) {
+    save_after_commit_ = true;
+    return;
+  }
+  launch_bgsave();
+}
+
+void Server::launch_bgsave() {
   save_work_.data = this;
   log_at(LogSeverity::Notice, "Background saving started");
   uv_queue_work(loop_, &save_work_, ServerCallbacks::do_save, ServerCallbacks::after_save);

@@ -72,9 +72,13 @@ class Server {
   // snapshots); the loop keeps serving and writing meanwhile.
   uv_work_t save_work_;
   bool save_running_ = false;
+  // BGSAVE asked for inside a batch: the snapshot starts once that batch is committed, so it
+  // holds every write acknowledged before the BGSAVE reply (and an EXEC stays one commit).
+  bool save_after_commit_ = false;
   Status save_result_;
   std::string snapshot_path() const;
   void start_bgsave();
+  void launch_bgsave();
   void finish_bgsave();
   int64_t last_sync_ms_ = 0;
   std::vector<Connection*> pending_;

@@ -73,6 +73,44 @@ TEST_SUITE("backup") {
     CHECK(admin.cmd({"LLEN", "seq"}) == integer(6000));  // the live data went on
   }
 
+  TEST_CASE("BGSAVE holds the writes pipelined before it, also inside MULTI/EXEC") {
+    SKIP_UNLESS_POSTBOX();
+    Server server;
+    Client c = server.client();
+    // One read (under 64 KB): the pushes and BGSAVE share a batch, and the pushes after BGSAVE
+    // keep that batch open a while, so a snapshot taken at once would miss the first ones.
+    for (int i = 0; i < 300; ++i) c.send({"RPUSH", "before", std::to_string(i)});
+    c.send({"BGSAVE"});
+    for (int i = 0; i < 1000; ++i) c.send({"RPUSH", "after", "x"});
+    c.flush();
+    for (int i = 0; i < 300; ++i) CHECK(c.read() == integer(i + 1));
+    CHECK(c.read() == status("Background saving started"));
+    for (int i = 0; i < 1000; ++i) c.read();
+    await_save_done(c);
+    // In a transaction: the EXEC stays one commit, the snapshot holds all of it.
+    c.send({"MULTI"});
+    c.send({"RPUSH", "tx", "a"});
+    c.send({"BGSAVE", "SCHEDULE"});
+    c.send({"RPUSH", "tx", "b"});
+    c.send({"EXEC"});
+    c.flush();
+    CHECK(c.read() == status("OK"));
+    CHECK(c.read() == status("QUEUED"));
+    CHECK(c.read() == status("QUEUED"));
+    CHECK(c.read() == status("QUEUED"));
+    CHECK(c.read() == array({integer(1), status("Background saving started"), integer(2)}));
+    await_save_done(c);
+    CHECK(info_field(c, "rdb_saves") == "2");
+    fs::path dir = restore_dir(server.dir() / "snapshot.mdb");
+    {
+      Server restored({"--dir", dir.string()});
+      Client r = restored.client();
+      CHECK(r.cmd({"LLEN", "before"}) == integer(300));
+      CHECK(r.cmd({"LRANGE", "tx", "0", "-1"}) == bulks({"a", "b"}));
+    }
+    fs::remove_all(dir);
+  }
+
   TEST_CASE("A second BGSAVE while one runs gets Redis's error, SCHEDULE queues one") {
     SKIP_UNLESS_POSTBOX();
     Server server;
