@@ -3,6 +3,7 @@
 // The group's PEL is indexed by last delivery time (stream_codec.h), so finding the entries
 // idle longest costs O(log N) plus what is returned, whatever the PEL's size.
 #include <charconv>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -378,12 +379,20 @@ Result<uint64_t> StreamStore::redrive(int db, std::string_view dlq_in, uint64_t 
     return Status::error("ERR entry " + bad + " of '" + dlq +
                          "' is not a dead-lettered entry (no dlq-* fields)");
   }
-  // Check every origin before moving anything: a redrive either happens or errors.
-  for (const Item& item : items) {
-    auto o = open(db, item.target, now_ms);
+  // Check every origin before moving anything: a redrive either happens or errors (a command's
+  // error does not undo its earlier writes in the batch).
+  std::map<std::string_view, uint64_t> per_target;
+  for (const Item& item : items) ++per_target[item.target];
+  for (const auto& [target, n] : per_target) {
+    auto o = open(db, target, now_ms);
     if (!o) {
-      return Status::error("ERR cannot redrive to '" + item.target +
+      return Status::error("ERR cannot redrive to '" + std::string(target) +
                            "': " + o.status().message().substr(o.status().message().find(' ') + 1));
+    }
+    // Automatic ids run out only in the last millisecond there is.
+    if (*o && head_.last_id.ms == UINT64_MAX && UINT64_MAX - head_.last_id.seq < n) {
+      return Status::error("ERR cannot redrive to '" + std::string(target) +
+                           "': its last id is at the maximum");
     }
   }
   std::vector<StreamId> moved;

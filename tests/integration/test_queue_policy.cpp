@@ -476,6 +476,21 @@ TEST_SUITE("queue-policy") {
     CHECK_MESSAGE(junk.is_error(), junk.repr());
     CHECK(c.cmd({"XLEN", "mixed"}) == integer(2));
     CHECK(c.cmd({"XLEN", "a"}) == integer(1));
+
+    // An origin with room for one more automatic id but not two: refused up front, nothing
+    // appended twice (the first entry would otherwise be in both streams).
+    const std::string top = "18446744073709551615-18446744073709551614";
+    CHECK(c.cmd({"XADD", "full", top, "x", "y"}) == bulk(top));
+    for (const char* id : {"1-1", "2-1"})
+      CHECK(c.cmd({"XADD", "dead2", id, "x", id, "dlq-stream", "full", "dlq-group", "g", "dlq-id",
+                   "1-1", "dlq-deliveries", "1", "dlq-consumer", "w"}) == bulk(id));
+    CHECK(c.cmd({"XREDRIVE", "dead2"}) ==
+          error("ERR cannot redrive to 'full': its last id is at the maximum"));
+    CHECK(c.cmd({"XLEN", "full"}) == integer(1));
+    CHECK(c.cmd({"XLEN", "dead2"}) == integer(2));
+    CHECK(c.cmd({"XREDRIVE", "dead2", "COUNT", "1"}) == integer(1));
+    CHECK(c.cmd({"XLEN", "full"}) == integer(2));
+    CHECK(c.cmd({"XLEN", "dead2"}) == integer(1));
   }
 
   TEST_CASE("Policy, pending entries, delivery counts and deadlines survive kill -9") {
