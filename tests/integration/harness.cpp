@@ -154,6 +154,21 @@ std::string cmd_str(const Cmd& cmd) {
   return out;
 }
 
+std::map<std::string, std::string> info_map(Client& c, const std::string& section) {
+  Reply r = c.cmd({"INFO", section});
+  REQUIRE_MESSAGE(r.type == ReplyType::String, r.repr());
+  std::map<std::string, std::string> out;
+  std::istringstream in(r.str);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    size_t colon = line.find(':');
+    if (line.empty() || line[0] == '#' || colon == std::string::npos) continue;
+    out[line.substr(0, colon)] = line.substr(colon + 1);
+  }
+  return out;
+}
+
 bool eventually(const std::function<bool()>& pred, Millis limit) {
   auto deadline = Clock::now() + limit;
   while (true) {

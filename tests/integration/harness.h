@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -153,6 +154,8 @@ Differential::Normalise mask_if(std::function<bool(const Cmd&)> pred);
 
 // Polls `pred` every few ms until true or `limit` elapses; returns the last result.
 bool eventually(const std::function<bool()>& pred, Millis limit = 3000ms);
+// INFO <section> as field -> value (section headers and blank lines left out).
+std::map<std::string, std::string> info_map(Client& c, const std::string& section = "all");
 std::string cmd_str(const Cmd& cmd);
 
 }  // namespace postbox::it

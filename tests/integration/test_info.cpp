@@ -14,18 +14,7 @@ using namespace postbox::it;
 namespace {
 
 std::map<std::string, std::string> info(Client& c, const std::string& section = "all") {
-  Reply r = c.cmd({"INFO", section});
-  REQUIRE_MESSAGE(r.type == ReplyType::String, r.repr());
-  std::map<std::string, std::string> out;
-  std::istringstream in(r.str);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    size_t colon = line.find(':');
-    if (line.empty() || line[0] == '#' || colon == std::string::npos) continue;
-    out[line.substr(0, colon)] = line.substr(colon + 1);
-  }
-  return out;
+  return info_map(c, section);
 }
 
 long long num(const std::map<std::string, std::string>& m, const std::string& field) {

@@ -226,17 +226,8 @@ bool id_less(const std::string& a, const std::string& b) {
 
 // INFO queues as name -> value.
 Stats queue_stats(Client& c) {
-  Reply r = c.cmd({"INFO", "queues"});
-  REQUIRE_MESSAGE(r.type == ReplyType::String, r.repr());
   Stats out;
-  std::istringstream in(r.str);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    size_t colon = line.find(':');
-    if (line.empty() || line[0] == '#' || colon == std::string::npos) continue;
-    out[line.substr(0, colon)] = std::stoll(line.substr(colon + 1));
-  }
+  for (const auto& [field, value] : info_map(c, "queues")) out[field] = std::stoll(value);
   return out;
 }
 
