@@ -206,6 +206,15 @@ Status Keyspace::drop_data(const KeyMeta& m) {
   return Status::ok();
 }
 
+Status Keyspace::queue_reclaim(std::string_view key, std::string_view value) {
+  MDB_val k = mdb_val(key), v = mdb_val(value);
+  int rc = mdb_put(env_.txn(), env_.reclaim_dbi(), &k, &v, 0);
+  if (rc) return LmdbEnv::lmdb_error(rc, "queueing reclaim");
+  env_.charge(key.size() + value.size() + 4096);
+  reclaim_pending_ = true;
+  return Status::ok();
+}
+
 bool Keyspace::reclaim_step(size_t budget) {
   if (!reclaim_pending_) return false;
   MDB_txn* txn = env_.txn();
@@ -214,6 +223,19 @@ bool Keyspace::reclaim_step(size_t budget) {
   if (mdb_cursor_get(rec.get(), &k, &v, MDB_FIRST) != 0) {
     reclaim_pending_ = false;
     return false;
+  }
+  if (k.mv_size != 8) {
+    // Part of a live key. Copied: the hook's writes may move the record's page. (Without a hook
+    // nothing could drain it, so it goes.)
+    std::string key(view_of(k)), value(view_of(v)), resume;
+    bool done = !partial_reclaim_ || partial_reclaim_(key, value, budget, resume);
+    MDB_val rk = mdb_val(key), rv = mdb_val(resume);
+    if (done) {
+      mdb_cursor_del(rec.get(), 0);
+    } else {
+      mdb_put(txn, env_.reclaim_dbi(), &rk, &rv, 0);
+    }
+    return true;
   }
   char prefix[8];
   std::memcpy(prefix, k.mv_data, 8);

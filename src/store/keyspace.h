@@ -9,6 +9,8 @@
 //   "x" + phys     number of keys with an expiry (INFO keyspace)
 // reclaim table: [id:8 BE] -> [type:1]  data of deleted keys still to be removed, a bounded
 //   amount per loop iteration, so DEL of a huge list is O(1) like UNLINK.
+//   [id:8 BE][more] -> [type:1][...]  part of a live key's data to remove (a stream's trimmed
+//   entries, see stream_codec.h), drained the same way by the type's partial reclaim hook.
 #pragma once
 
 #include <cstdint>
@@ -84,6 +86,13 @@ class Keyspace {
   // Deletes up to `budget` elements of removed keys; returns true while work remains.
   bool reclaim_step(size_t budget);
   bool reclaim_pending() const { return reclaim_pending_; }
+  // Queues (or replaces) a partial reclaim record; the step hands it to the hook.
+  Status queue_reclaim(std::string_view key, std::string_view value);
+  // Works on a partial reclaim record: deletes up to `budget` records and returns true when it
+  // is done, else sets `resume` to the record's new value.
+  using PartialReclaim = std::function<bool(std::string_view key, std::string_view value,
+                                            size_t budget, std::string& resume)>;
+  void set_partial_reclaim(PartialReclaim hook) { partial_reclaim_ = std::move(hook); }
 
   KeyspaceStats& stats() { return stats_; }
   // Redis counts keyspace hits and misses for lookups made by read commands only.
@@ -120,6 +129,7 @@ class Keyspace {
   std::function<void(int, std::string_view)> on_delete_;
   std::function<void(int, std::string_view)> on_modify_;
   std::function<void(int, int)> on_db_change_;
+  PartialReclaim partial_reclaim_;
   void modified(int db, std::string_view key) {
     if (on_modify_) on_modify_(db, key);
   }

@@ -115,6 +115,10 @@ void stream_consumer_pel_key(uint64_t data_id, uint64_t gid, uint64_t cid, const
   append_id(out, id);
 }
 
+void stream_trim_reclaim_key(uint64_t data_id, std::string& out) {
+  key_prefix(data_id, StreamTag::Entry, out);
+}
+
 StreamId stream_key_id(std::string_view key) {
   return decode_stream_id(key.data() + key.size() - 16);
 }
@@ -137,7 +141,15 @@ void encode_stream_header(const StreamHeader& h, std::string& out) {
                      h.iids_added, h.iids_duplicates, h.idmp_used}) {
     append_u64(out, v);
   }
-  out.append(h.tail_fields);
+  if (h.floor.is_zero()) {
+    out.append(h.tail_fields);  // byte for byte what versions without the floor wrote
+    return;
+  }
+  // The floor follows the field names, which entry_fields delimits itself; a stream that never
+  // had an entry has none, written as zero names so that the floor still starts where it should.
+  out.append(h.tail_fields.empty() ? std::string_view("\0", 1) : std::string_view(h.tail_fields));
+  append_u64(out, h.floor.node);
+  append_id(out, h.floor.id);
 }
 
 bool decode_stream_header(std::string_view v, StreamHeader& h) {
@@ -149,7 +161,17 @@ bool decode_stream_header(std::string_view v, StreamHeader& h) {
             r.u64(h.pids_tracked) && r.u64(h.iids_tracked) && r.u64(h.iids_added) &&
             r.u64(h.iids_duplicates) && r.u64(h.idmp_used);
   if (!ok) return false;
-  h.tail_fields.assign(r.in);
+  std::string_view rest = r.in;
+  size_t names = entry_fields_size(rest);
+  h.floor = TrimFloor{};
+  if (names != std::string_view::npos && rest.size() - names == 24) {
+    FixedReader fr{rest.substr(names)};
+    fr.u64(h.floor.node);
+    fr.id(h.floor.id);
+    rest = rest.substr(0, names);
+    if (rest.size() == 1 && rest[0] == 0) rest = {};  // no entry ever added (see encode)
+  }
+  h.tail_fields.assign(rest);
   return true;
 }
 
@@ -210,6 +232,20 @@ bool decode_pel(std::string_view v, PelRecord& p) {
   return true;
 }
 
+void encode_trim_reclaim(const TrimReclaim& r, std::string& out) {
+  out.assign(1, static_cast<char>(KeyType::Stream));
+  append_u64(out, r.floor.node);
+  append_id(out, r.floor.id);
+  append_id(out, r.from);
+  append_id(out, r.to);
+}
+
+bool decode_trim_reclaim(std::string_view v, TrimReclaim& r) {
+  if (v.empty() || v[0] != static_cast<char>(KeyType::Stream)) return false;
+  FixedReader fr{v.substr(1)};
+  return fr.u64(r.floor.node) && fr.id(r.floor.id) && fr.id(r.from) && fr.id(r.to);
+}
+
 void encode_entry(uint64_t node, const std::string_view* pairs, size_t n_pairs, std::string& out) {
   out.clear();
   append_varint(out, node);
@@ -237,6 +273,17 @@ bool EntryReader::next(std::string_view& field, std::string_view& value) {
   if (!read_bytes(field) || !read_bytes(value)) return false;
   ++read_;
   return true;
+}
+
+size_t entry_fields_size(std::string_view encoded) {
+  std::string_view in = encoded;
+  uint64_t n, len;
+  if (!read_varint(in, n)) return std::string_view::npos;
+  for (uint64_t i = 0; i < n; ++i) {
+    if (!read_varint(in, len) || len > in.size()) return std::string_view::npos;
+    in.remove_prefix(len);
+  }
+  return encoded.size() - in.size();
 }
 
 void entry_fields(const std::string_view* pairs, size_t n_pairs, std::string& out) {

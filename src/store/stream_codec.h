@@ -27,7 +27,19 @@
 // Redis stores entries in listpack "nodes" of at most stream-node-max-entries entries and about
 // stream-node-max-bytes bytes, and `~` trimming only drops whole nodes. Each entry records the
 // node Redis would have put it in (estimated from the same limits), so approximate trimming
-// removes what Redis removes.
+// removes what Redis removes. Node numbers only grow: an entry goes to the node of a live entry
+// or to a new node numbered above every record of the stream.
+//
+// Trimming is logical: it moves the header's floor, and every entry record at or below it is
+// gone, whatever its id. The floor is a (node, id) pair compared in that order: live entries sit
+// above it in both, since they were added after the trimmed ones, and so does an entry added
+// after XSETID moved an empty stream's last id below the floor id (it opens a new node). No live
+// entry has an id at or below the floor id, so reads start just above it. The records below the
+// floor are deleted later, a bounded number per loop iteration, from a record in the keyspace's
+// reclaim table (see keyspace.h):
+//
+//   [id:8][0x01] -> [type:1][floor node:8][floor id:16][from id:16][to id:16]
+//                   entry records in [from, to] at or below the floor are still to be deleted
 #pragma once
 
 #include <cstdint>
@@ -51,6 +63,17 @@ enum class StreamTag : uint8_t {
   IdmpOrder = 9
 };
 
+// Entry records at or below the floor, comparing (node, id), are trimmed (see above).
+struct TrimFloor {
+  uint64_t node = 0;
+  StreamId id;
+
+  bool covers(uint64_t entry_node, const StreamId& entry_id) const {
+    return entry_node < node || (entry_node == node && entry_id <= id);
+  }
+  bool is_zero() const { return node == 0 && id.is_zero(); }
+};
+
 struct StreamHeader {
   uint64_t length = 0;
   uint64_t entries_added = 0;
@@ -70,6 +93,15 @@ struct StreamHeader {
   uint64_t pids_tracked = 0, iids_tracked = 0, iids_added = 0, iids_duplicates = 0;
   uint64_t idmp_used = 0;   // XINFO STREAM shows the IDMP fields once a stream used them
   std::string tail_fields;  // the node's master field names, as entry_fields encodes them
+  // Encoded after tail_fields, and only when set: a header without it has floor 0-0 in node 0,
+  // below every entry.
+  TrimFloor floor;
+};
+
+// What is left to delete of a stream's trimmed entries (the reclaim record above).
+struct TrimReclaim {
+  TrimFloor floor;
+  StreamId from, to;
 };
 
 constexpr int64_t kEntriesReadInvalid = -1;
@@ -121,6 +153,8 @@ void stream_pel_time_key(uint64_t data_id, uint64_t gid, bool owned, int64_t tim
                          const StreamId& id, std::string& out);
 void stream_consumer_pel_key(uint64_t data_id, uint64_t gid, uint64_t cid, const StreamId& id,
                              std::string& out);
+// The reclaim table key of a stream's trimmed entries: the prefix of its entry keys.
+void stream_trim_reclaim_key(uint64_t data_id, std::string& out);
 // The id at the end of an entry / PEL / consumer-PEL key.
 StreamId stream_key_id(std::string_view key);
 
@@ -132,6 +166,8 @@ void encode_consumer(const ConsumerRecord& c, std::string& out);
 bool decode_consumer(std::string_view v, ConsumerRecord& c);
 void encode_pel(int64_t delivery_ms, uint64_t count, std::string_view consumer, std::string& out);
 bool decode_pel(std::string_view v, PelRecord& p);
+void encode_trim_reclaim(const TrimReclaim& r, std::string& out);
+bool decode_trim_reclaim(std::string_view v, TrimReclaim& r);
 
 // Entry values: the node number, then the field/value pairs.
 void encode_entry(uint64_t node, const std::string_view* pairs, size_t n_pairs, std::string& out);
@@ -153,6 +189,8 @@ class EntryReader {
 
 // The field names of an entry, encoded for comparison with a node's master fields.
 void entry_fields(const std::string_view* pairs, size_t n_pairs, std::string& out);
+// How many leading bytes of `encoded` entry_fields wrote; npos when they are not its encoding.
+size_t entry_fields_size(std::string_view encoded);
 // About how many bytes Redis's listpack needs for an entry: with its field names, or (when they
 // equal the node's master fields) without; and for a new node's header and master entry.
 size_t listpack_entry_bytes(const std::string_view* pairs, size_t n_pairs, bool same_fields,

@@ -460,9 +460,7 @@ Result<StreamStore::ClaimOutcome> StreamStore::claim(std::string_view group_name
   auto got = load_pending(g, id, rec, old_owner);
   if (!got) return got.status();
   bool pending = *got;
-  stream_entry_key(entry_.meta.id, id, k_);
-  std::string_view ev;
-  auto exists = get(k_, ev);
+  auto exists = has_entry(id);
   if (!exists) return exists.status();
   if (!*exists) {
     if (!pending) return ClaimOutcome::Skipped;
@@ -511,16 +509,14 @@ Result<StreamId> StreamStore::autoclaim(std::string_view group_name, GroupRecord
   };
   std::vector<Step> steps;
   StreamId cursor;
-  std::string entry_key;
   Status s = pending(g, 0, start, StreamId::max(), 0, [&](const PendingView& p) {
     if (attempts == 0 || count == 0) {
       cursor = p.id;
       return false;
     }
     --attempts;
-    stream_entry_key(entry_.meta.id, p.id, entry_key);
-    MDB_val ek = mdb_val(entry_key), ev;
-    if (mdb_get(env_.txn(), env_.elems_dbi(), &ek, &ev) != 0) {
+    auto live = has_entry(p.id);
+    if (!live || !*live) {
       steps.push_back({p.id, true});
       --count;
       return true;

@@ -118,9 +118,8 @@ Result<uint64_t> StreamStore::redeliver(std::string_view group_name, GroupRecord
       auto t = static_cast<int64_t>(get_u64_be(k.data() + prefix.size()));
       if (t > due_by) return false;
       StreamId id = stream_key_id(k);
-      stream_entry_key(entry_.meta.id, id, key);
-      MDB_val ek = mdb_val(key), ev;
-      if (mdb_get(env_.txn(), env_.elems_dbi(), &ek, &ev) != 0) {
+      auto live = has_entry(id);
+      if (!live || !*live) {
         if (drop_deleted) gone.push_back(id);
         return true;
       }
@@ -212,9 +211,7 @@ Result<int64_t> StreamStore::nack(std::string_view group_name, GroupRecord& g, N
     if (!got) return got.status();
     bool pending = *got;
     if (!pending) {
-      stream_entry_key(entry_.meta.id, id, k_);
-      std::string_view ev;
-      auto exists = get(k_, ev);
+      auto exists = has_entry(id);
       if (!exists) return exists.status();
       if (!force || !*exists) continue;
       rec = PelRecord{};

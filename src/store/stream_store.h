@@ -45,9 +45,12 @@ struct PendingView {
   PelRecord rec;
 };
 
+struct TrimCut;
+
 class StreamStore {
  public:
-  StreamStore(LmdbEnv& env, Keyspace& keys) : env_(env), keys_(keys) {}
+  // Drains trimmed entries through the keyspace's reclaim step (see stream_codec.h).
+  StreamStore(LmdbEnv& env, Keyspace& keys);
 
   // New streams' idempotent-producer window (stream-idmp-duration / -maxsize).
   void set_idmp_defaults(uint64_t duration_s, uint64_t maxsize) {
@@ -75,7 +78,9 @@ class StreamStore {
   Result<AppendOutcome> append(const StreamId& id, bool id_given, bool seq_given,
                                std::span<const std::string_view> pairs, int64_t now_ms,
                                StreamId& added);
-  // Removes entries as XTRIM / XADD's trimming options say; returns how many.
+  // Removes entries as XTRIM / XADD's trimming options say; returns how many. The work is
+  // bounded by the smaller of the parts removed and kept (plus a node, or LIMIT): the entries
+  // go logically, under the header's floor, and their records are deleted later.
   Result<int64_t> trim(const StreamTrim& t);
   // Visits entries with start <= id <= end (reverse order when `rev`), at most `count`
   // (0: all). Returns how many it visited.
@@ -83,6 +88,8 @@ class StreamStore {
                         EntryVisitor visit);
   // Visits one entry if it exists.
   Result<bool> entry(const StreamId& id, EntryVisitor visit);
+  // Whether the entry is in the stream (neither deleted nor trimmed).
+  Result<bool> has_entry(const StreamId& id);
   // XDEL: deletes the entries that exist; returns how many.
   Result<int64_t> remove(std::span<const StreamId> ids);
   // XSETID, after the command checked the arguments against header().
@@ -248,7 +255,17 @@ class StreamStore {
   Result<bool> first_due(const GroupRecord& g, bool owned, int64_t& time);
   Status drop_pending(GroupRecord& g, const StreamId& id, const PelRecord& rec);
   void first_id_after_removal();
+  // The node of a live entry, 0 when there is no such entry.
   uint64_t node_of(const StreamId& id);
+  // Trimming (stream_store.cpp): where the cut falls, walking in from both ends at once or (for
+  // LIMIT) node by node from the first; then the records under the new floor are deleted at once
+  // when few, else queued for reclaim.
+  Status find_cut(const StreamTrim& t, TrimCut& cut);
+  Status cut_by_nodes(const StreamTrim& t, TrimCut& cut);
+  Status drop_trimmed(const StreamId& old_floor, uint64_t removed);
+  // The keyspace's reclaim hook for a stream's trimmed entries.
+  bool reclaim_trimmed(std::string_view key, std::string_view value, size_t budget,
+                       std::string& resume);
 
   LmdbEnv& env_;
   Keyspace& keys_;
@@ -261,7 +278,7 @@ class StreamStore {
   uint64_t node_max_bytes_ = 4096, node_max_entries_ = 100;
   uint64_t idmp_default_duration_ = 100, idmp_default_maxsize_ = 100;
   Status idmp_evict_head(uint64_t pid_hash, std::string& producer_value);
-  std::string k_, v_, k2_, fields_;  // scratch: no allocation per command once warm
+  std::string k_, v_, k2_, ek_, fields_;  // scratch: no allocation per command once warm
 };
 
 }  // namespace postbox

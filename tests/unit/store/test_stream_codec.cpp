@@ -84,6 +84,63 @@ TEST_SUITE("stream codec") {
     CHECK_FALSE(decode_stream_header("", d));
   }
 
+  TEST_CASE("the trim floor follows the master fields, and a header without it has floor 0") {
+    StreamHeader h;
+    h.length = 3;
+    std::vector<std::string_view> pairs = {"f\x00", "v", "", "w"};
+    entry_fields(pairs.data(), 2, h.tail_fields);
+    std::string v;
+    encode_stream_header(h, v);
+    // Floor 0 is written as versions before it wrote headers: the master fields end the value.
+    CHECK(v.size() == 184 + h.tail_fields.size());
+    CHECK(v.substr(184) == h.tail_fields);
+    StreamHeader d;
+    d.floor = {9, {9, 9}};
+    REQUIRE(decode_stream_header(v, d));
+    CHECK(d.floor.is_zero());
+    CHECK(d.tail_fields == h.tail_fields);
+
+    h.floor = {77, {1700000000000, UINT64_MAX}};
+    encode_stream_header(h, v);
+    REQUIRE(decode_stream_header(v, d));
+    CHECK(d.floor.node == 77);
+    CHECK(d.floor.id == h.floor.id);
+    CHECK(d.tail_fields == h.tail_fields);
+    CHECK(d.length == 3);
+
+    // No entry ever added: no master fields, and the floor still reads back.
+    h.tail_fields.clear();
+    encode_stream_header(h, v);
+    REQUIRE(decode_stream_header(v, d));
+    CHECK(d.tail_fields.empty());
+    CHECK(d.floor.node == 77);
+    CHECK(d.floor.id == h.floor.id);
+  }
+
+  TEST_CASE("the floor covers records by node first, then by id") {
+    TrimFloor f{5, {100, 0}};
+    CHECK(f.covers(4, {900, 0}));
+    CHECK(f.covers(5, {100, 0}));
+    CHECK(f.covers(5, {99, 7}));
+    CHECK_FALSE(f.covers(5, {100, 1}));
+    CHECK_FALSE(f.covers(6, {1, 0}));
+    CHECK_FALSE(TrimFloor{}.covers(1, {0, 1}));
+  }
+
+  TEST_CASE("a trim reclaim record round trips") {
+    TrimReclaim r{{3, {10, 2}}, {4, 0}, {10, 2}};
+    std::string v;
+    encode_trim_reclaim(r, v);
+    TrimReclaim d;
+    REQUIRE(decode_trim_reclaim(v, d));
+    CHECK(d.floor.node == 3);
+    CHECK(d.floor.id == r.floor.id);
+    CHECK(d.from == r.from);
+    CHECK(d.to == r.to);
+    CHECK_FALSE(decode_trim_reclaim(std::string_view(v).substr(0, v.size() - 1), d));
+    CHECK_FALSE(decode_trim_reclaim("", d));
+  }
+
   TEST_CASE("group records round trip, an invalid entries-read counter included") {
     GroupRecord g;
     g.gid = 7;
