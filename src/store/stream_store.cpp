@@ -45,7 +45,9 @@ class LiveCursor {
  public:
   LiveCursor(MDB_txn* txn, MDB_dbi dbi, uint64_t data_id, const TrimFloor& floor)
       : cur_(txn, dbi), floor_(floor), rc_(cur_.rc()) {
-    stream_trim_reclaim_key(data_id, prefix_);  // the prefix of the stream's entry keys
+    std::string prefix;
+    stream_trim_reclaim_key(data_id, prefix);  // the prefix of the stream's entry keys
+    std::memcpy(key_, prefix.data(), kPrefix);
   }
   // Positions on the first live entry with an id >= `id`, or the last with an id <= `id`; false
   // when there is none.
@@ -67,18 +69,19 @@ class LiveCursor {
   int error() const { return rc_; }  // an LMDB error, not the end of the entries
 
  private:
+  static constexpr size_t kPrefix = 9;  // [data id:8][tag:1]
+
   bool seek(const StreamId& id, bool back) {
     if (rc_) return false;
-    key_ = prefix_;
-    char b[16];
-    encode_stream_id(id, b);
-    key_.append(b, 16);
-    k_ = mdb_val(key_);
+    // The key sought is built in place: walks run for every read, so no allocation per seek.
+    encode_stream_id(id, key_ + kPrefix);
+    const std::string_view key(key_, sizeof key_);
+    k_ = mdb_val(key);
     int rc = mdb_cursor_get(cur_.get(), &k_, &v_, MDB_SET_RANGE);
     if (back) {
       if (rc == MDB_NOTFOUND) {
         rc = mdb_cursor_get(cur_.get(), &k_, &v_, MDB_LAST);
-      } else if (rc == 0 && view_of(k_) != std::string_view(key_)) {
+      } else if (rc == 0 && view_of(k_) != key) {
         rc = mdb_cursor_get(cur_.get(), &k_, &v_, MDB_PREV);
       }
     }
@@ -90,7 +93,7 @@ class LiveCursor {
         if (rc != MDB_NOTFOUND) rc_ = rc;
         return false;
       }
-      if (!is_entry_key(k_, prefix_)) return false;
+      if (!is_entry_key(k_, std::string_view(key_, kPrefix))) return false;
       id_ = stream_key_id(view_of(k_));
       if (id_ <= floor_.id) return false;
       node_ = EntryReader(view_of(v_)).node();
@@ -102,7 +105,7 @@ class LiveCursor {
   CursorGuard cur_;
   const TrimFloor& floor_;
   int rc_;
-  std::string prefix_, key_;
+  char key_[kPrefix + 16];
   MDB_val k_{}, v_{};
   StreamId id_;
   uint64_t node_ = 0;
@@ -503,33 +506,15 @@ Status StreamStore::cut_by_nodes(const StreamTrim& t, TrimCut& cut) {
 // After the floor moved up from `old_floor`: the records between the old and the new floor id
 // are all below the new floor (trimmed entries, or records an earlier trim left there).
 Status StreamStore::drop_trimmed(const StreamId& old_floor, uint64_t removed) {
-  StreamId from = old_floor;
-  if (!stream_id_next(from)) return Status::ok();
+  TrimReclaim r{head_.floor, old_floor, head_.floor.id};
+  if (!stream_id_next(r.from)) return Status::ok();
   if (removed <= kInlineTrimMax) {
-    std::string prefix;
-    stream_trim_reclaim_key(entry_.meta.id, prefix);  // the prefix of the entry keys
-    stream_entry_key(entry_.meta.id, from, ek_);
-    CursorGuard cur(env_.txn(), env_.elems_dbi());
-    if (cur.rc()) return LmdbEnv::lmdb_error(cur.rc(), "opening cursor");
-    MDB_val k = mdb_val(ek_), v;
-    size_t budget = kInlineDeleteMax;
-    int rc = mdb_cursor_get(cur.get(), &k, &v, MDB_SET_RANGE);
-    while (rc == 0 && is_entry_key(k, prefix) && stream_key_id(view_of(k)) <= head_.floor.id) {
-      if (budget-- == 0) break;
-      rc = mdb_cursor_del(cur.get(), 0);
-      if (rc) return LmdbEnv::lmdb_error(rc, "trimming stream");
-      rc = mdb_cursor_get(cur.get(), &k, &v, MDB_GET_CURRENT);
-      if (rc == MDB_NOTFOUND) rc = mdb_cursor_get(cur.get(), &k, &v, MDB_NEXT);
-    }
-    if (rc && rc != MDB_NOTFOUND) return LmdbEnv::lmdb_error(rc, "trimming stream");
-    env_.charge((kInlineDeleteMax - budget) * 64 + 4096);
-    bool done = rc != 0 || !is_entry_key(k, prefix) || stream_key_id(view_of(k)) > head_.floor.id;
-    if (done) return Status::ok();
-    from = stream_key_id(view_of(k));
+    auto done = delete_trimmed(entry_.meta.id, r, kInlineDeleteMax);
+    if (!done) return done.status();
+    if (*done) return Status::ok();
   }
   // Left to the reclaim step. A reclaim still pending for this stream is merged in: its records
   // are below the new floor too.
-  TrimReclaim r{head_.floor, from, head_.floor.id};
   stream_trim_reclaim_key(entry_.meta.id, ek_);
   MDB_val k = mdb_val(ek_), v;
   int rc = mdb_get(env_.txn(), env_.reclaim_dbi(), &k, &v);
@@ -543,27 +528,24 @@ Status StreamStore::drop_trimmed(const StreamId& old_floor, uint64_t removed) {
   return keys_.queue_reclaim(ek_, v_);
 }
 
-// Deletes up to `budget` entry records of the stream from r.from to r.to that are below r.floor
-// (records above it are entries added after an XSETID moved the last id back: they stay).
-bool StreamStore::reclaim_trimmed(std::string_view key, std::string_view value, size_t budget,
-                                  std::string& resume) {
-  TrimReclaim r;
-  if (key.size() != 9 || !decode_trim_reclaim(value, r)) return true;
-  std::string prefix(key), from(key);
-  char b[16];
-  encode_stream_id(r.from, b);
-  from.append(b, 16);
+// Deletes the entry records of stream `data_id` from r.from to r.to that r.floor covers (records
+// above it are entries added after an XSETID moved the last id back: they stay), looking at no
+// more than `budget` records. True when none is left, else r.from is where to go on.
+Result<bool> StreamStore::delete_trimmed(uint64_t data_id, TrimReclaim& r, size_t budget) {
+  std::string prefix;
+  stream_trim_reclaim_key(data_id, prefix);  // the prefix of the entry keys
+  stream_entry_key(data_id, r.from, ek_);
   CursorGuard cur(env_.txn(), env_.elems_dbi());
-  if (cur.rc()) return true;
-  MDB_val k = mdb_val(from), v;
+  if (cur.rc()) return LmdbEnv::lmdb_error(cur.rc(), "opening cursor");
+  MDB_val k = mdb_val(ek_), v;
   size_t seen = 0, deleted = 0;
+  bool done = true;
   int rc = mdb_cursor_get(cur.get(), &k, &v, MDB_SET_RANGE);
   while (rc == 0 && is_entry_key(k, prefix) && stream_key_id(view_of(k)) <= r.to) {
     if (seen++ == budget) {
       r.from = stream_key_id(view_of(k));
-      encode_trim_reclaim(r, resume);
-      env_.charge(deleted * 64 + 8192);
-      return false;
+      done = false;
+      break;
     }
     if (r.floor.covers(EntryReader(view_of(v)).node(), stream_key_id(view_of(k)))) {
       rc = mdb_cursor_del(cur.get(), 0);
@@ -576,7 +558,20 @@ bool StreamStore::reclaim_trimmed(std::string_view key, std::string_view value, 
     }
   }
   env_.charge(deleted * 64 + 8192);
-  return true;
+  if (rc && rc != MDB_NOTFOUND) return LmdbEnv::lmdb_error(rc, "trimming stream");
+  return done;
+}
+
+// The keyspace's reclaim hook: `key` is [data id:8][entry tag], `value` a TrimReclaim.
+bool StreamStore::reclaim_trimmed(std::string_view key, std::string_view value, size_t budget,
+                                  std::string& resume) {
+  TrimReclaim r;
+  if (key.size() != 9 || !decode_trim_reclaim(value, r)) return true;
+  auto done = delete_trimmed(get_u64_be(key.data()), r, budget);
+  // A failed step gives the record up, as a failed reclaim of a deleted key does.
+  if (!done || *done) return true;
+  encode_trim_reclaim(r, resume);
+  return false;
 }
 
 Status StreamStore::set_last_id(const StreamId& id, int64_t entries_added,

@@ -263,6 +263,7 @@ class StreamStore {
   Status find_cut(const StreamTrim& t, TrimCut& cut);
   Status cut_by_nodes(const StreamTrim& t, TrimCut& cut);
   Status drop_trimmed(const StreamId& old_floor, uint64_t removed);
+  Result<bool> delete_trimmed(uint64_t data_id, TrimReclaim& r, size_t budget);
   // The keyspace's reclaim hook for a stream's trimmed entries.
   bool reclaim_trimmed(std::string_view key, std::string_view value, size_t budget,
                        std::string& resume);

@@ -5,8 +5,10 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "store/store.h"
 
@@ -47,5 +49,21 @@ struct TempStore {
     return n;
   }
 };
+
+// How many records of the elems table have keys starting with `prefix`.
+inline int64_t count_records(Store& st, std::string_view prefix) {
+  MDB_cursor* cur;
+  REQUIRE(mdb_cursor_open(st.env().txn(), st.env().elems_dbi(), &cur) == 0);
+  MDB_val k{prefix.size(), const_cast<char*>(prefix.data())}, v;
+  int64_t n = 0;
+  int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+  while (rc == 0 && k.mv_size >= prefix.size() &&
+         std::memcmp(k.mv_data, prefix.data(), prefix.size()) == 0) {
+    ++n;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+  }
+  mdb_cursor_close(cur);
+  return n;
+}
 
 }  // namespace postbox::test

@@ -17,6 +17,7 @@
 #include "temp_store.h"
 
 using namespace postbox;
+using postbox::test::count_records;
 using postbox::test::TempStore;
 
 namespace {
@@ -85,18 +86,7 @@ int64_t raw_records(Store& st, uint64_t id, int tag = static_cast<int>(StreamTag
   std::string prefix(8, '\0');
   put_u64_be(prefix.data(), id);
   if (tag >= 0) prefix.push_back(static_cast<char>(tag));
-  MDB_cursor* cur;
-  REQUIRE(mdb_cursor_open(st.env().txn(), st.env().elems_dbi(), &cur) == 0);
-  MDB_val k{prefix.size(), prefix.data()}, v;
-  int64_t n = 0;
-  int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-  while (rc == 0 && k.mv_size >= prefix.size() &&
-         std::memcmp(k.mv_data, prefix.data(), prefix.size()) == 0) {
-    ++n;
-    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-  }
-  mdb_cursor_close(cur);
-  return n;
+  return count_records(st, prefix);
 }
 
 // Runs reclaim steps until nothing is left; returns how many it took.
