@@ -247,27 +247,27 @@ void client_help(CommandContext& ctx) {
   reply_help(ctx.reply, lines);
 }
 
-constexpr uint32_t kC = kCmdNoScript | kCmdLoading | kCmdStale;
-constexpr uint32_t kA = kCmdAdmin | kC;
+constexpr uint32_t kClientC = kCmdNoScript | kCmdLoading | kCmdStale;
+constexpr uint32_t kClientA = kCmdAdmin | kClientC;
 
 const CommandSpec kClientSubcommands[] = {
-    {"client|id", 2, kC, 0, 0, 0, client_id, "connection", "5.0.0", "O(1)",
+    {"client|id", 2, kClientC, 0, 0, 0, client_id, "connection", "5.0.0", "O(1)",
      "Returns the unique client ID of the connection."},
-    {"client|setname", 3, kC, 0, 0, 0, client_setname, "connection", "2.6.9", "O(1)",
+    {"client|setname", 3, kClientC, 0, 0, 0, client_setname, "connection", "2.6.9", "O(1)",
      "Sets the connection name."},
-    {"client|getname", 2, kC, 0, 0, 0, client_getname, "connection", "2.6.9", "O(1)",
+    {"client|getname", 2, kClientC, 0, 0, 0, client_getname, "connection", "2.6.9", "O(1)",
      "Returns the name of the connection."},
-    {"client|list", -2, kA, 0, 0, 0, client_list, "connection", "2.4.0",
+    {"client|list", -2, kClientA, 0, 0, 0, client_list, "connection", "2.4.0",
      "O(N) where N is the number of client connections", "Lists open connections."},
-    {"client|info", 2, kC, 0, 0, 0, client_info, "connection", "6.2.0", "O(1)",
+    {"client|info", 2, kClientC, 0, 0, 0, client_info, "connection", "6.2.0", "O(1)",
      "Returns information about the connection."},
-    {"client|kill", -3, kA, 0, 0, 0, client_kill, "connection", "2.4.0",
+    {"client|kill", -3, kClientA, 0, 0, 0, client_kill, "connection", "2.4.0",
      "O(N) where N is the number of client connections", "Terminates open connections."},
-    {"client|setinfo", 4, kC, 0, 0, 0, client_setinfo, "connection", "7.2.0", "O(1)",
+    {"client|setinfo", 4, kClientC, 0, 0, 0, client_setinfo, "connection", "7.2.0", "O(1)",
      "Sets information specific to the client or connection."},
-    {"client|reply", 3, kC, 0, 0, 0, client_reply, "connection", "3.2.0", "O(1)",
+    {"client|reply", 3, kClientC, 0, 0, 0, client_reply, "connection", "3.2.0", "O(1)",
      "Instructs the server whether to reply to commands."},
-    {"client|unblock", -3, kA, 0, 0, 0, client_unblock, "connection", "5.0.0",
+    {"client|unblock", -3, kClientA, 0, 0, 0, client_unblock, "connection", "5.0.0",
      "O(log N) where N is the number of client connections",
      "Unblocks a client blocked by a blocking command from a different connection."},
     {"client|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, client_help, "connection", "5.0.0", "O(1)",

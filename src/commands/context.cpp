@@ -47,17 +47,6 @@ std::optional<int64_t> arg_timeout_deadline(CommandContext& ctx, size_t i) {
   return ctx.now_ms + static_cast<int64_t>(ms);
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 void reply_help(ReplyBuilder& reply, std::span<const char* const> lines) {
   reply.array(lines.size());
   for (const char* l : lines) reply.simple(l);

@@ -11,6 +11,7 @@
 #include "engine/server_state.h"
 #include "resp/reply_builder.h"
 #include "util/strconv.h"
+#include "util/text.h"
 
 namespace postbox {
 
@@ -39,7 +40,6 @@ std::optional<int64_t> arg_int64(CommandContext& ctx, size_t i);
 // Seconds with decimals ("0.1"), as BLPOP takes them: returns the deadline in ms (0: forever)
 // or replies with Redis's timeout error.
 std::optional<int64_t> arg_timeout_deadline(CommandContext& ctx, size_t i);
-bool iequals(std::string_view a, std::string_view b);
 // Replies to a HELP subcommand: one status line per entry, as Redis does.
 void reply_help(ReplyBuilder& reply, std::span<const char* const> lines);
 

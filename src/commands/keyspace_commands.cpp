@@ -237,19 +237,19 @@ void persist(CommandContext& ctx) {
   ctx.reply.integer(1);
 }
 
-constexpr uint32_t kW = kCmdWrite;
-constexpr uint32_t kWF = kCmdWrite | kCmdFast;
-constexpr uint32_t kRF = kCmdReadonly | kCmdFast;
+constexpr uint32_t kKeyW = kCmdWrite;
+constexpr uint32_t kKeyWF = kCmdWrite | kCmdFast;
+constexpr uint32_t kKeyRF = kCmdReadonly | kCmdFast;
 
 const CommandSpec kKeyspaceCommands[] = {
-    {"del", -2, kW, 1, -1, 1, del, "generic", "1.0.0", "O(N) where N is the number of keys",
+    {"del", -2, kKeyW, 1, -1, 1, del, "generic", "1.0.0", "O(N) where N is the number of keys",
      "Deletes one or more keys."},
-    {"unlink", -2, kWF, 1, -1, 1, del, "generic", "4.0.0",
+    {"unlink", -2, kKeyWF, 1, -1, 1, del, "generic", "4.0.0",
      "O(1) for each key removed regardless of its size.",
      "Asynchronously deletes one or more keys."},
-    {"exists", -2, kRF, 1, -1, 1, exists, "generic", "1.0.0",
+    {"exists", -2, kKeyRF, 1, -1, 1, exists, "generic", "1.0.0",
      "O(N) where N is the number of keys to check.", "Determines whether one or more keys exist."},
-    {"type", 2, kRF, 1, 1, 1, type, "generic", "1.0.0", "O(1)",
+    {"type", 2, kKeyRF, 1, 1, 1, type, "generic", "1.0.0", "O(1)",
      "Determines the type of value stored at a key."},
     {"keys", 2, kCmdReadonly | kCmdDangerous, 0, 0, 0, keys, "generic", "1.0.0",
      "O(N) with N being the number of keys in the database",
@@ -257,29 +257,29 @@ const CommandSpec kKeyspaceCommands[] = {
     {"scan", -2, kCmdReadonly, 0, 0, 0, scan, "generic", "2.8.0",
      "O(1) for every call. O(N) for a complete iteration.",
      "Iterates over the key names in the database."},
-    {"rename", 3, kW, 1, 2, 1, rename, "generic", "1.0.0", "O(1)",
+    {"rename", 3, kKeyW, 1, 2, 1, rename, "generic", "1.0.0", "O(1)",
      "Renames a key and overwrites the destination."},
-    {"renamenx", 3, kWF, 1, 2, 1, renamenx, "generic", "1.0.0", "O(1)",
+    {"renamenx", 3, kKeyWF, 1, 2, 1, renamenx, "generic", "1.0.0", "O(1)",
      "Renames a key only when the target key name doesn't exist."},
     {"randomkey", 1, kCmdReadonly, 0, 0, 0, randomkey, "generic", "1.0.0", "O(1)",
      "Returns a random key name from the database."},
-    {"expire", -3, kWF, 1, 1, 1, expire, "generic", "1.0.0", "O(1)",
+    {"expire", -3, kKeyWF, 1, 1, 1, expire, "generic", "1.0.0", "O(1)",
      "Sets the expiration time of a key in seconds."},
-    {"pexpire", -3, kWF, 1, 1, 1, pexpire, "generic", "2.6.0", "O(1)",
+    {"pexpire", -3, kKeyWF, 1, 1, 1, pexpire, "generic", "2.6.0", "O(1)",
      "Sets the expiration time of a key in milliseconds."},
-    {"expireat", -3, kWF, 1, 1, 1, expireat, "generic", "1.2.0", "O(1)",
+    {"expireat", -3, kKeyWF, 1, 1, 1, expireat, "generic", "1.2.0", "O(1)",
      "Sets the expiration time of a key to a Unix timestamp."},
-    {"pexpireat", -3, kWF, 1, 1, 1, pexpireat, "generic", "2.6.0", "O(1)",
+    {"pexpireat", -3, kKeyWF, 1, 1, 1, pexpireat, "generic", "2.6.0", "O(1)",
      "Sets the expiration time of a key to a Unix milliseconds timestamp."},
-    {"ttl", 2, kRF, 1, 1, 1, ttl, "generic", "1.0.0", "O(1)",
+    {"ttl", 2, kKeyRF, 1, 1, 1, ttl, "generic", "1.0.0", "O(1)",
      "Returns the expiration time in seconds of a key."},
-    {"pttl", 2, kRF, 1, 1, 1, pttl, "generic", "2.6.0", "O(1)",
+    {"pttl", 2, kKeyRF, 1, 1, 1, pttl, "generic", "2.6.0", "O(1)",
      "Returns the expiration time in milliseconds of a key."},
-    {"expiretime", 2, kRF, 1, 1, 1, expiretime, "generic", "7.0.0", "O(1)",
+    {"expiretime", 2, kKeyRF, 1, 1, 1, expiretime, "generic", "7.0.0", "O(1)",
      "Returns the expiration time of a key as a Unix timestamp."},
-    {"pexpiretime", 2, kRF, 1, 1, 1, pexpiretime, "generic", "7.0.0", "O(1)",
+    {"pexpiretime", 2, kKeyRF, 1, 1, 1, pexpiretime, "generic", "7.0.0", "O(1)",
      "Returns the expiration time of a key as a Unix milliseconds timestamp."},
-    {"persist", 2, kWF, 1, 1, 1, persist, "generic", "2.2.0", "O(1)",
+    {"persist", 2, kKeyWF, 1, 1, 1, persist, "generic", "2.2.0", "O(1)",
      "Removes the expiration time of a key."},
 };
 

@@ -115,35 +115,35 @@ void brpop(CommandContext& ctx) {
   blocking_pop(ctx, ListEnd::Tail);
 }
 
-constexpr uint32_t kW = kCmdWrite | kCmdDenyOom | kCmdFast;
-constexpr uint32_t kWF = kCmdWrite | kCmdFast;
-constexpr uint32_t kR = kCmdReadonly;
+constexpr uint32_t kListW = kCmdWrite | kCmdDenyOom | kCmdFast;
+constexpr uint32_t kListWF = kCmdWrite | kCmdFast;
+constexpr uint32_t kListR = kCmdReadonly;
 
 const CommandSpec kListCommands[] = {
-    {"lpush", -3, kW, 1, 1, 1, lpush, "list", "1.0.0", "O(1) for each element added",
+    {"lpush", -3, kListW, 1, 1, 1, lpush, "list", "1.0.0", "O(1) for each element added",
      "Prepends one or more elements to a list. Creates the key if it doesn't exist."},
-    {"rpush", -3, kW, 1, 1, 1, rpush, "list", "1.0.0", "O(1) for each element added",
+    {"rpush", -3, kListW, 1, 1, 1, rpush, "list", "1.0.0", "O(1) for each element added",
      "Appends one or more elements to a list. Creates the key if it doesn't exist."},
-    {"lpushx", -3, kW, 1, 1, 1, lpushx, "list", "2.2.0", "O(1) for each element added",
+    {"lpushx", -3, kListW, 1, 1, 1, lpushx, "list", "2.2.0", "O(1) for each element added",
      "Prepends one or more elements to a list only when the list exists."},
-    {"rpushx", -3, kW, 1, 1, 1, rpushx, "list", "2.2.0", "O(1) for each element added",
+    {"rpushx", -3, kListW, 1, 1, 1, rpushx, "list", "2.2.0", "O(1) for each element added",
      "Appends an element to a list only when the list exists."},
-    {"lpop", -2, kWF, 1, 1, 1, lpop, "list", "1.0.0",
+    {"lpop", -2, kListWF, 1, 1, 1, lpop, "list", "1.0.0",
      "O(N) where N is the number of elements returned",
      "Returns the first elements in a list after removing it. Deletes the list if the last "
      "element was popped."},
-    {"rpop", -2, kWF, 1, 1, 1, rpop, "list", "1.0.0",
+    {"rpop", -2, kListWF, 1, 1, 1, rpop, "list", "1.0.0",
      "O(N) where N is the number of elements returned",
      "Returns and removes the last elements of a list. Deletes the list if the last element "
      "was popped."},
-    {"llen", 2, kR | kCmdFast, 1, 1, 1, llen, "list", "1.0.0", "O(1)",
+    {"llen", 2, kListR | kCmdFast, 1, 1, 1, llen, "list", "1.0.0", "O(1)",
      "Returns the length of a list."},
-    {"lrange", 4, kR, 1, 1, 1, lrange, "list", "1.0.0",
+    {"lrange", 4, kListR, 1, 1, 1, lrange, "list", "1.0.0",
      "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest "
      "end (HEAD or TAIL) for large lists; and N is the number of elements in the specified "
      "range.",
      "Returns a range of elements from a list."},
-    {"lindex", 3, kR, 1, 1, 1, lindex, "list", "1.0.0", "O(1)",
+    {"lindex", 3, kListR, 1, 1, 1, lindex, "list", "1.0.0", "O(1)",
      "Returns an element from a list by its index."},
     {"blpop", -3, kCmdWrite | kCmdNoScript | kCmdBlocking, 1, -2, 1, blpop, "list", "2.0.0",
      "O(N) where N is the number of provided keys.",

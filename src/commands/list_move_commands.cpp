@@ -127,27 +127,27 @@ void blmpop(CommandContext& ctx) {
   block_on_keys(ctx, BlockState::Kind::ListMPop, a.keys, a.end, *deadline);
 }
 
-constexpr uint32_t kW = kCmdWrite | kCmdDenyOom;
-constexpr uint32_t kB = kCmdWrite | kCmdNoScript | kCmdBlocking;
+constexpr uint32_t kMoveW = kCmdWrite | kCmdDenyOom;
+constexpr uint32_t kMoveB = kCmdWrite | kCmdNoScript | kCmdBlocking;
 
 const CommandSpec kListMoveCommands[] = {
-    {"lmove", 5, kW, 1, 2, 1, lmove, "list", "6.2.0", "O(1)",
+    {"lmove", 5, kMoveW, 1, 2, 1, lmove, "list", "6.2.0", "O(1)",
      "Returns an element after popping it from one list and pushing it to another. Deletes the "
      "list if the last element was moved."},
-    {"rpoplpush", 3, kW, 1, 2, 1, rpoplpush, "list", "1.2.0", "O(1)",
+    {"rpoplpush", 3, kMoveW, 1, 2, 1, rpoplpush, "list", "1.2.0", "O(1)",
      "Returns the last element of a list after removing and pushing it to another list. Deletes "
      "the list if the last element was popped."},
     {"lmpop", -4, kCmdWrite, 0, 0, 0, lmpop, "list", "7.0.0",
      "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
      "Returns multiple elements from a list after removing them. Deletes the list if the last "
      "element was popped."},
-    {"blmove", 6, kB | kCmdDenyOom, 1, 2, 1, blmove, "list", "6.2.0", "O(1)",
+    {"blmove", 6, kMoveB | kCmdDenyOom, 1, 2, 1, blmove, "list", "6.2.0", "O(1)",
      "Pops an element from a list, pushes it to another list and returns it. Blocks until an "
      "element is available otherwise. Deletes the list if the last element was moved."},
-    {"brpoplpush", 4, kB | kCmdDenyOom, 1, 2, 1, brpoplpush, "list", "2.2.0", "O(1)",
+    {"brpoplpush", 4, kMoveB | kCmdDenyOom, 1, 2, 1, brpoplpush, "list", "2.2.0", "O(1)",
      "Pops an element from a list, pushes it to another list and returns it. Block until an "
      "element is available otherwise. Deletes the list if the last element was popped."},
-    {"blmpop", -5, kB, 0, 0, 0, blmpop, "list", "7.0.0",
+    {"blmpop", -5, kMoveB, 0, 0, 0, blmpop, "list", "7.0.0",
      "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
      "Pops the first element from one of multiple lists. Blocks until an element is available "
      "otherwise. Deletes the list if the last element was popped."},

@@ -122,14 +122,14 @@ void container(CommandContext& ctx) {
   ctx.reply.error(fmt::format("ERR wrong number of arguments for '{}' command", ctx.spec.name));
 }
 
-constexpr uint32_t kA = kCmdAdmin | kCmdLoading | kCmdStale;
+constexpr uint32_t kOpsA = kCmdAdmin | kCmdLoading | kCmdStale;
 
 const CommandSpec kSlowlogSub[] = {
-    {"slowlog|get", -2, kA, 0, 0, 0, slowlog_get, "server", "2.2.12",
+    {"slowlog|get", -2, kOpsA, 0, 0, 0, slowlog_get, "server", "2.2.12",
      "O(N) where N is the number of entries returned", "Returns the slow log's entries."},
-    {"slowlog|len", 2, kA, 0, 0, 0, slowlog_len, "server", "2.2.12", "O(1)",
+    {"slowlog|len", 2, kOpsA, 0, 0, 0, slowlog_len, "server", "2.2.12", "O(1)",
      "Returns the number of entries in the slow log."},
-    {"slowlog|reset", 2, kA, 0, 0, 0, slowlog_reset, "server", "2.2.12",
+    {"slowlog|reset", 2, kOpsA, 0, 0, 0, slowlog_reset, "server", "2.2.12",
      "O(N) where N is the number of entries in the slowlog",
      "Clears all entries from the slow log."},
     {"slowlog|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, slowlog_help, "server", "6.2.0", "O(1)",
@@ -137,11 +137,11 @@ const CommandSpec kSlowlogSub[] = {
 };
 
 const CommandSpec kLatencySub[] = {
-    {"latency|latest", 2, kA, 0, 0, 0, latency_latest, "server", "2.8.13", "O(1)",
+    {"latency|latest", 2, kOpsA, 0, 0, 0, latency_latest, "server", "2.8.13", "O(1)",
      "Returns the latest latency samples for all events."},
-    {"latency|history", 3, kA, 0, 0, 0, latency_history, "server", "2.8.13", "O(1)",
+    {"latency|history", 3, kOpsA, 0, 0, 0, latency_history, "server", "2.8.13", "O(1)",
      "Returns timestamp-latency samples for an event."},
-    {"latency|reset", -2, kA, 0, 0, 0, latency_reset, "server", "2.8.13", "O(1)",
+    {"latency|reset", -2, kOpsA, 0, 0, 0, latency_reset, "server", "2.8.13", "O(1)",
      "Resets the latency data for one or more events."},
     {"latency|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, latency_help, "server", "2.8.13", "O(1)",
      "Returns helpful text about the different subcommands."},
@@ -152,7 +152,7 @@ const CommandSpec kOpsCommands[] = {
      "A container for slow log commands.", kSlowlogSub},
     {"latency", -2, 0, 0, 0, 0, container, "server", "2.8.13", "Depends on subcommand.",
      "A container for latency diagnostics commands.", kLatencySub},
-    {"monitor", 1, kA | kCmdNoScript, 0, 0, 0, monitor, "server", "1.0.0", "",
+    {"monitor", 1, kOpsA | kCmdNoScript, 0, 0, 0, monitor, "server", "1.0.0", "",
      "Listens for all requests received by the server in real-time."},
 };
 

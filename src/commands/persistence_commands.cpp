@@ -39,14 +39,14 @@ void lastsave(CommandContext& ctx) {
   ctx.reply.integer(ctx.server.save.last_save_unix);
 }
 
-constexpr uint32_t kA = kCmdAdmin | kCmdNoScript;
+constexpr uint32_t kPersistA = kCmdAdmin | kCmdNoScript;
 
 const CommandSpec kPersistenceCommands[] = {
-    {"save", 1, kA | kCmdNoMulti, 0, 0, 0, save, "server", "1.0.0",
+    {"save", 1, kPersistA | kCmdNoMulti, 0, 0, 0, save, "server", "1.0.0",
      "O(N) where N is the total number of keys in all databases",
      "Synchronously saves the database(s) to disk."},
-    {"bgsave", -1, kA, 0, 0, 0, bgsave, "server", "1.0.0",
-     "O(1)", "Asynchronously saves the database(s) to disk."},
+    {"bgsave", -1, kPersistA, 0, 0, 0, bgsave, "server", "1.0.0", "O(1)",
+     "Asynchronously saves the database(s) to disk."},
     {"lastsave", 1, kCmdLoading | kCmdStale | kCmdFast, 0, 0, 0, lastsave, "server", "1.0.0",
      "O(1)", "Returns the Unix timestamp of the last successful save to disk."},
 };

@@ -198,23 +198,23 @@ void pubsub_container(CommandContext& ctx) {
 
 constexpr uint32_t kSub =
     kCmdPubsub | kCmdNoScript | kCmdLoading | kCmdStale | kCmdSubscribedOk | kCmdPushReplies;
-constexpr uint32_t kIntro = kCmdPubsub | kCmdLoading | kCmdStale;
+constexpr uint32_t kPubsubIntro = kCmdPubsub | kCmdLoading | kCmdStale;
 
 const CommandSpec kPubsubSubcommands[] = {
-    {"pubsub|channels", -2, kIntro, 0, 0, 0, pubsub_channels, "pubsub", "2.8.0",
+    {"pubsub|channels", -2, kPubsubIntro, 0, 0, 0, pubsub_channels, "pubsub", "2.8.0",
      "O(N) where N is the number of active channels, and assuming constant time pattern matching "
      "(relatively short channels and patterns)",
      "List active channels"},
-    {"pubsub|numsub", -2, kIntro, 0, 0, 0, pubsub_numsub, "pubsub", "2.8.0",
+    {"pubsub|numsub", -2, kPubsubIntro, 0, 0, 0, pubsub_numsub, "pubsub", "2.8.0",
      "O(N) for the NUMSUB subcommand, where N is the number of requested channels",
      "Get the count of subscribers for channels"},
-    {"pubsub|numpat", 2, kIntro, 0, 0, 0, pubsub_numpat, "pubsub", "2.8.0", "O(1)",
+    {"pubsub|numpat", 2, kPubsubIntro, 0, 0, 0, pubsub_numpat, "pubsub", "2.8.0", "O(1)",
      "Get the count of unique patterns pattern subscriptions"},
-    {"pubsub|shardchannels", -2, kIntro, 0, 0, 0, pubsub_shardchannels, "pubsub", "7.0.0",
+    {"pubsub|shardchannels", -2, kPubsubIntro, 0, 0, 0, pubsub_shardchannels, "pubsub", "7.0.0",
      "O(N) where N is the number of active shard channels, and assuming constant time pattern "
      "matching (relatively short shard channels).",
      "List active shard channels"},
-    {"pubsub|shardnumsub", -2, kIntro, 0, 0, 0, pubsub_shardnumsub, "pubsub", "7.0.0",
+    {"pubsub|shardnumsub", -2, kPubsubIntro, 0, 0, 0, pubsub_shardnumsub, "pubsub", "7.0.0",
      "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels",
      "Get the count of subscribers for shard channels"},
     {"pubsub|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, pubsub_help, "pubsub", "6.2.0", "O(1)",
@@ -237,7 +237,7 @@ const CommandSpec kPubsubCommands[] = {
      "O(N+M) where N is the number of patterns the client is already subscribed and M is the "
      "number of total patterns subscribed in the system (by any client).",
      "Stop listening for messages posted to channels matching the given patterns"},
-    {"publish", 3, kIntro | kCmdFast, 0, 0, 0, publish, "pubsub", "2.0.0",
+    {"publish", 3, kPubsubIntro | kCmdFast, 0, 0, 0, publish, "pubsub", "2.0.0",
      "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the "
      "total number of subscribed patterns (by any client).",
      "Post a message to a channel"},
@@ -247,7 +247,7 @@ const CommandSpec kPubsubCommands[] = {
     {"sunsubscribe", -1, kSub, 1, -1, 1, sunsubscribe, "pubsub", "7.0.0",
      "O(N) where N is the number of clients already subscribed to a shard channel.",
      "Stop listening for messages posted to the given shard channels"},
-    {"spublish", 3, kIntro | kCmdFast, 1, 1, 1, spublish, "pubsub", "7.0.0",
+    {"spublish", 3, kPubsubIntro | kCmdFast, 1, 1, 1, spublish, "pubsub", "7.0.0",
      "O(N) where N is the number of clients subscribed to the receiving shard channel.",
      "Post a message to a shard channel"},
     {"pubsub", -2, 0, 0, 0, 0, pubsub_container, "pubsub", "2.8.0", "Depends on subcommand.",

@@ -131,13 +131,14 @@ void xdelex(CommandContext& ctx) {
   }
 }
 
-constexpr uint32_t kW = kCmdWrite | kCmdFast;
+constexpr uint32_t kAckDelW = kCmdWrite | kCmdFast;
 
 const CommandSpec kAckDelCommands[] = {
-    {"xackdel", -6, kW, 1, 1, 1, xackdel, "stream", "8.2.0", "O(1) for each entry ID processed.",
+    {"xackdel", -6, kAckDelW, 1, 1, 1, xackdel, "stream", "8.2.0",
+     "O(1) for each entry ID processed.",
      "Acknowledges and conditionally deletes one or multiple entries for a stream consumer "
      "group."},
-    {"xdelex", -5, kW, 1, 1, 1, xdelex, "stream", "8.2.0",
+    {"xdelex", -5, kAckDelW, 1, 1, 1, xdelex, "stream", "8.2.0",
      "O(1) for each single item to delete in the stream, regardless of the stream size.",
      "Deletes one or multiple entries from the stream."},
 };

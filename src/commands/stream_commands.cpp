@@ -217,23 +217,23 @@ void xsetid(CommandContext& ctx) {
   ctx.reply.ok();
 }
 
-constexpr uint32_t kW = kCmdWrite | kCmdDenyOom | kCmdFast;
-constexpr uint32_t kR = kCmdReadonly;
+constexpr uint32_t kStreamW = kCmdWrite | kCmdDenyOom | kCmdFast;
+constexpr uint32_t kStreamR = kCmdReadonly;
 
 const CommandSpec kStreamCommands[] = {
-    {"xadd", -5, kW, 1, 1, 1, xadd, "stream", "5.0.0",
+    {"xadd", -5, kStreamW, 1, 1, 1, xadd, "stream", "5.0.0",
      "O(1) when adding a new entry, O(N) when trimming where N being the number of entries "
      "evicted.",
      "Appends a new message to a stream. Creates the key if it doesn't exist."},
     {"xcfgset", -2, kCmdWrite | kCmdFast, 1, 1, 1, xcfgset, "stream", "8.6.0", "O(1)",
      "Sets the idempotent-producer window of a stream."},
-    {"xlen", 2, kR | kCmdFast, 1, 1, 1, xlen, "stream", "5.0.0", "O(1)",
+    {"xlen", 2, kStreamR | kCmdFast, 1, 1, 1, xlen, "stream", "5.0.0", "O(1)",
      "Return the number of messages in a stream."},
-    {"xrange", -4, kR, 1, 1, 1, xrange, "stream", "5.0.0",
+    {"xrange", -4, kStreamR, 1, 1, 1, xrange, "stream", "5.0.0",
      "O(N) with N being the number of elements being returned. If N is constant (e.g. always "
      "asking for the first 10 elements with COUNT), you can consider it O(1).",
      "Returns the messages from a stream within a range of IDs."},
-    {"xrevrange", -4, kR, 1, 1, 1, xrevrange, "stream", "5.0.0",
+    {"xrevrange", -4, kStreamR, 1, 1, 1, xrevrange, "stream", "5.0.0",
      "O(N) with N being the number of elements returned. If N is constant (e.g. always asking "
      "for the first 10 elements with COUNT), you can consider it O(1).",
      "Returns the messages from a stream within a range of IDs in reverse order."},

@@ -433,7 +433,7 @@ void xautoclaim(CommandContext& ctx) {
   for (const StreamId& id : deleted) reply_stream_id(ctx.reply, id);
 }
 
-constexpr uint32_t kW = kCmdWrite | kCmdFast;
+constexpr uint32_t kGroupW = kCmdWrite | kCmdFast;
 
 const CommandSpec kXGroupSubcommands[] = {
     {"xgroup|create", -5, kCmdWrite | kCmdDenyOom, 2, 2, 1, xgroup_create, "stream", "5.0.0",
@@ -457,7 +457,7 @@ const CommandSpec kXGroupSubcommands[] = {
 const CommandSpec kStreamGroupCommands[] = {
     {"xgroup", -2, 0, 0, 0, 0, xgroup_container, "stream", "5.0.0", "Depends on subcommand.",
      "A container for consumer groups commands.", kXGroupSubcommands},
-    {"xack", -4, kW, 1, 1, 1, xack, "stream", "5.0.0", "O(1) for each message ID processed.",
+    {"xack", -4, kGroupW, 1, 1, 1, xack, "stream", "5.0.0", "O(1) for each message ID processed.",
      "Returns the number of messages that were successfully acknowledged by the consumer group "
      "member of a stream."},
     {"xpending", -3, kCmdReadonly, 1, 1, 1, xpending, "stream", "5.0.0",
@@ -467,12 +467,12 @@ const CommandSpec kStreamGroupCommands[] = {
      "is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every "
      "consumer.",
      "Returns the information and entries from a stream consumer group's pending entries list."},
-    {"xclaim", -6, kW, 1, 1, 1, xclaim, "stream", "5.0.0",
+    {"xclaim", -6, kGroupW, 1, 1, 1, xclaim, "stream", "5.0.0",
      "O(log N) with N being the number of "
      "messages in the PEL of the consumer group.",
      "Changes, or acquires, ownership of a message in a consumer group, as if the message was "
      "delivered a consumer group member."},
-    {"xautoclaim", -6, kW, 1, 1, 1, xautoclaim, "stream", "6.2.0", "O(1) if COUNT is small.",
+    {"xautoclaim", -6, kGroupW, 1, 1, 1, xautoclaim, "stream", "6.2.0", "O(1) if COUNT is small.",
      "Changes, or acquires, ownership of messages in a consumer group, as if the messages were "
      "delivered to as consumer group member."},
 };

@@ -9,13 +9,10 @@
 #include <cstdlib>
 
 #include "config/directive.h"
+#include "util/text.h"
 
 namespace postbox::config_detail {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
 
 class YesNoCodec : public Codec {
  public:

@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "config/directive.h"
 #include "util/split_args.h"
+#include "util/text.h"
 
 namespace postbox {
 
@@ -66,13 +67,6 @@ bool read_file(const std::string& path, std::string& out, std::string& error) {
   std::fclose(f);
   if (failed) error = std::strerror(err);
   return !failed;
-}
-
-std::string_view trim(std::string_view s) {
-  const char* ws = " \t\r\n";
-  size_t b = s.find_first_not_of(ws);
-  if (b == std::string_view::npos) return {};
-  return s.substr(b, s.find_last_not_of(ws) - b + 1);
 }
 
 // Turns `--name value...` arguments into config lines. A `--name` argument that already holds a

@@ -23,6 +23,7 @@
 #include "config/config.h"
 #include "config/directive.h"
 #include "util/split_args.h"
+#include "util/text.h"
 
 namespace postbox {
 
@@ -41,13 +42,6 @@ bool is_kept_keyword(std::string_view name) {
     if (name == k) return true;
   }
   return false;
-}
-
-std::string_view trim(std::string_view s) {
-  const char* ws = " \t\r\n";
-  size_t b = s.find_first_not_of(ws);
-  if (b == std::string_view::npos) return {};
-  return s.substr(b, s.find_last_not_of(ws) - b + 1);
 }
 
 class RewriteState {

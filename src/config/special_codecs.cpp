@@ -11,13 +11,10 @@
 
 #include "config/directive.h"
 #include "util/split_args.h"
+#include "util/text.h"
 
 namespace postbox::config_detail {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
 
 // A config file line like `bind ""` means "no values"; Redis treats it so for list directives.
 bool is_empty_list(const Args& args) {

@@ -9,16 +9,11 @@
 #include <random>
 
 #include "commands/dispatch.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 namespace postbox {
 namespace {
-
-int64_t wall_ms() {
-  struct timeval tv;
-  gettimeofday(&tv, nullptr);
-  return static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
-}
 
 std::string peer_name(uv_tcp_t* tcp, bool local) {
   sockaddr_storage ss;

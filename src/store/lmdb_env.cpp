@@ -9,13 +9,10 @@
 #include <cstring>
 #include <filesystem>
 
+#include "util/clock.h"
+
 namespace postbox {
 namespace {
-
-int64_t wall_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // Growth keeps this much headroom above the committed size plus the open batch.
 constexpr uint64_t kHeadroom = 64ull << 20;

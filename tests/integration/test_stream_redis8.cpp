@@ -364,7 +364,9 @@ TEST_SUITE("redis8-verbs") {
     fresh(e.elements[2], "4-1", fv(4));
     // COUNT covered both phases: 5-1 was not delivered, 1-1 (idle 1000) not claimed.
     CHECK(owners(c) == std::vector<std::string>{"1-1:a:1", "2-1:b:2", "3-1:b:2", "4-1:b:1"});
-    // COUNT below the claimable entries: only the longest idle one.
+    // COUNT below the claimable entries: only the longest idle one. The pause keeps the next
+    // delivery in a later millisecond than b's, so the last read below has no tie to break.
+    sleep_ms(5);
     r = c.cmd({"XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "CLAIM", "0", "STREAMS", "s", ">"});
     REQUIRE(ids_of(entries_of(r, "s")) == std::vector<std::string>{"1-1"});
     CHECK(claimed(entries_of(r, "s").elements[0], "1-1", fv(1), 1) >= 1000);
