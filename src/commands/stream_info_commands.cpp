@@ -1,6 +1,8 @@
 // XINFO STREAM [FULL [COUNT n]] | GROUPS | CONSUMERS | HELP.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "commands/command_table.h"
 #include "commands/context.h"
 #include "commands/errors.h"
@@ -94,11 +96,13 @@ void reply_full_group(CommandContext& ctx, StreamStore& s, std::string_view name
   ctx.reply.bulk("consumers");
   ctx.reply.array(g.consumers);
   s.each_consumer(g, [&](std::string_view cname, const ConsumerRecord& c) {
-    ctx.reply.map(4);
+    ctx.reply.map(5);
     ctx.reply.bulk("name");
     ctx.reply.bulk(cname);
     ctx.reply.bulk("seen-time");
     ctx.reply.integer(c.seen_ms);
+    ctx.reply.bulk("active-time");
+    ctx.reply.integer(c.active_ms);
     ctx.reply.bulk("pel-count");
     ctx.reply.integer(static_cast<int64_t>(c.pel_count));
     ctx.reply.bulk("pending");
@@ -225,14 +229,16 @@ void xinfo_consumers(CommandContext& ctx) {
   }
   ctx.reply.array(g.consumers);
   s.each_consumer(g, [&](std::string_view name, const ConsumerRecord& c) {
-    ctx.reply.map(3);
+    ctx.reply.map(4);
     ctx.reply.bulk("name");
     ctx.reply.bulk(name);
     ctx.reply.bulk("pending");
     ctx.reply.integer(static_cast<int64_t>(c.pel_count));
     ctx.reply.bulk("idle");
-    int64_t idle = ctx.now_ms - c.seen_ms;
-    ctx.reply.integer(idle < 0 ? 0 : idle);
+    ctx.reply.integer(std::max<int64_t>(0, ctx.now_ms - c.seen_ms));
+    // Redis 7.2's field: time since the consumer last took entries, -1 if it never did.
+    ctx.reply.bulk("inactive");
+    ctx.reply.integer(c.active_ms < 0 ? -1 : std::max<int64_t>(0, ctx.now_ms - c.active_ms));
   });
 }
 

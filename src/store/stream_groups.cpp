@@ -231,6 +231,8 @@ Result<uint64_t> StreamStore::deliver_new(std::string_view group_name, GroupReco
   auto created = touch_consumer(group_name, g, consumer_name, now_ms, c, true, n > 0);
   if (!created) return created.status();
   if (n == 0) return n;
+  // Only entries taken into the PEL make the read a successful interaction (not NOACK).
+  if (!delivered.empty()) c.active_ms = now_ms;
   for (const StreamId& id : delivered) {
     PelRecord rec;
     std::string owner_name;
@@ -238,7 +240,7 @@ Result<uint64_t> StreamStore::deliver_new(std::string_view group_name, GroupReco
     if (!busy) return busy.status();
     if (*busy) {
       // XGROUP SETID moved the group back over pending entries: the new reader takes them.
-      Status s = reassign(group_name, g, id, rec, consumer_name, c, now_ms, 1);
+      Status s = reassign(g, id, rec, consumer_name, c, now_ms, now_ms, 1);
       if (!s) return s;
       continue;
     }
@@ -378,9 +380,9 @@ Status StreamStore::detach(const GroupRecord& g, const StreamId& id,
   return put_consumer(g.gid, prev_name, prev);
 }
 
-Status StreamStore::reassign(std::string_view group_name, GroupRecord& g, const StreamId& id,
-                             const PelRecord& old, std::string_view consumer_name,
-                             ConsumerRecord& owner, int64_t delivery_ms, uint64_t delivery_count) {
+Status StreamStore::reassign(GroupRecord& g, const StreamId& id, const PelRecord& old,
+                             std::string_view consumer_name, ConsumerRecord& owner, int64_t now_ms,
+                             int64_t delivery_ms, uint64_t delivery_count) {
   Status s;
   bool moving = old.consumer != consumer_name;
   if (moving && !old.consumer.empty() && !(s = detach(g, id, old.consumer))) return s;
@@ -388,9 +390,10 @@ Status StreamStore::reassign(std::string_view group_name, GroupRecord& g, const 
     stream_consumer_pel_key(entry_.meta.id, g.gid, owner.cid, id, k_);
     if (!(s = put(k_, ""))) return s;
     ++owner.pel_count;
-    if (!(s = put_consumer(g.gid, consumer_name, owner))) return s;
   }
-  (void)group_name;
+  // Taking an entry is the consumer's last successful interaction (XINFO's `inactive`).
+  owner.active_ms = now_ms;
+  if (!(s = put_consumer(g.gid, consumer_name, owner))) return s;
   return write_pending(g, id, &old, delivery_ms, delivery_count, consumer_name);
 }
 
@@ -491,7 +494,7 @@ Result<StreamStore::ClaimOutcome> StreamStore::claim(std::string_view group_name
   }
   int64_t when = o.delivery_ms < 0 ? now_ms : o.delivery_ms;
   if (!pending) rec.consumer = {};  // a forced record has no previous owner to detach from
-  Status s = reassign(group_name, g, id, rec, consumer_name, owner, when, count);
+  Status s = reassign(g, id, rec, consumer_name, owner, now_ms, when, count);
   if (!s) return s;
   return ClaimOutcome::Claimed;
 }

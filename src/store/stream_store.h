@@ -239,9 +239,10 @@ class StreamStore {
   Status put_group(std::string_view name, const GroupRecord& g);
   Status put_consumer(uint64_t gid, std::string_view name, const ConsumerRecord& c);
   Status delete_entry_record(const StreamId& id);
-  // Moves a pending entry to `consumer`, fixing both consumers' PEL indexes and counts.
-  Status reassign(std::string_view group_name, GroupRecord& g, const StreamId& id,
-                  const PelRecord& old, std::string_view consumer, ConsumerRecord& owner,
+  // Moves a pending entry to `consumer`, fixing both consumers' PEL indexes and counts, and
+  // marks the owner active at `now_ms`.
+  Status reassign(GroupRecord& g, const StreamId& id, const PelRecord& old,
+                  std::string_view consumer, ConsumerRecord& owner, int64_t now_ms,
                   int64_t delivery_ms, uint64_t delivery_count);
   // Loads the PEL record of `id`, copying the owner's name into `owner` (LMDB's memory does not
   // outlive the next write) and pointing rec.consumer at it.
