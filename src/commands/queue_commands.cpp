@@ -92,14 +92,7 @@ void xgroup_policy(CommandContext& ctx) {
   }
   if (!p.any()) {
     ctx.reply.map(4);
-    ctx.reply.bulk("visibility");
-    ctx.reply.integer(g.visibility_ms);
-    ctx.reply.bulk("max-deliveries");
-    ctx.reply.integer(g.max_deliveries);
-    ctx.reply.bulk("deadletter");
-    ctx.reply.bulk(s.deadletter_key(g));
-    ctx.reply.bulk("dead-lettered");
-    ctx.reply.integer(static_cast<int64_t>(g.dead_lettered));
+    reply_policy_fields(ctx.reply, s, g);
     return;
   }
   if (!apply_policy(ctx, s, ctx.arg(2), p, g)) return;

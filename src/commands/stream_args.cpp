@@ -169,6 +169,17 @@ void reply_stream_id(ReplyBuilder& reply, const StreamId& id) {
   reply.bulk(format_stream_id(id, buf));
 }
 
+void reply_policy_fields(ReplyBuilder& reply, const StreamStore& s, const GroupRecord& g) {
+  reply.bulk("visibility");
+  reply.integer(g.visibility_ms);
+  reply.bulk("max-deliveries");
+  reply.integer(g.max_deliveries);
+  reply.bulk("deadletter");
+  reply.bulk(s.deadletter_key(g));
+  reply.bulk("dead-lettered");
+  reply.integer(static_cast<int64_t>(g.dead_lettered));
+}
+
 namespace {
 
 void reply_fields(ReplyBuilder& reply, EntryReader& r) {

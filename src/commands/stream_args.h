@@ -47,5 +47,8 @@ void reply_stream_id(ReplyBuilder& reply, const StreamId& id);
 // this one]; new entries carry 0 and 0.
 void reply_entry_with(ReplyBuilder& reply, const StreamId& id, EntryReader& r, int64_t idle_ms,
                       uint64_t deliveries);
+// A group's queue policy as four field/value pairs (visibility, max-deliveries, deadletter,
+// dead-lettered), for XGROUP POLICY and XINFO GROUPS alike.
+void reply_policy_fields(ReplyBuilder& reply, const StreamStore& s, const GroupRecord& g);
 
 }  // namespace postbox

@@ -206,14 +206,7 @@ void xinfo_groups(CommandContext& ctx) {
     ctx.reply.integer(static_cast<int64_t>(g.pel_count));
     reply_group_progress(ctx, s, g);
     if (!policy) return;
-    ctx.reply.bulk("visibility");
-    ctx.reply.integer(g.visibility_ms);
-    ctx.reply.bulk("max-deliveries");
-    ctx.reply.integer(g.max_deliveries);
-    ctx.reply.bulk("deadletter");
-    ctx.reply.bulk(s.deadletter_key(g));
-    ctx.reply.bulk("dead-lettered");
-    ctx.reply.integer(static_cast<int64_t>(g.dead_lettered));
+    reply_policy_fields(ctx.reply, s, g);
   });
 }
 

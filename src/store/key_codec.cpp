@@ -26,8 +26,12 @@ std::string_view type_name(KeyType t) {
 // FNV-1a with a final avalanche: stable across builds and restarts (it is persisted), and
 // collisions are handled, so it needs to spread keys, not resist attackers.
 uint64_t key_hash(std::string_view key) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : key) {
+  return seeded_hash(key, 0);
+}
+
+uint64_t seeded_hash(std::string_view s, uint64_t seed) {
+  uint64_t h = 0xcbf29ce484222325ull ^ seed;
+  for (unsigned char c : s) {
     h ^= c;
     h *= 0x100000001b3ull;
   }

@@ -44,7 +44,10 @@ constexpr size_t kShortKeyMax = 400;
 constexpr size_t kMetaKeyHeader = 9;  // phys db + hash
 constexpr size_t kMetaValueHeader = 33;
 
+// The keyspace's order: stored on disk, so it must never change. Equal to seeded_hash(key, 0).
 uint64_t key_hash(std::string_view key);
+// The same hash with a seed, for independent hashes of one string (IDMP records).
+uint64_t seeded_hash(std::string_view s, uint64_t seed);
 
 void put_u64_be(char* p, uint64_t v);
 uint64_t get_u64_be(const char* p);

@@ -13,20 +13,6 @@
 namespace postbox {
 namespace {
 
-uint64_t seeded_hash(std::string_view s, uint64_t seed) {
-  uint64_t h = 0xcbf29ce484222325ull ^ seed;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
-  return h;
-}
-
 void append_u64(std::string& out, uint64_t v) {
   char b[8];
   put_u64_be(b, v);
