@@ -161,7 +161,9 @@ std::vector<Directive> security_and_limits() {
 
 std::vector<Directive> append_only() {
   return {
-      {"appendonly", "", kNoop, "no", yes_no()},
+      // Postbox always persists (every write is an LMDB commit), so it says so, as INFO's
+      // aof_enabled:1 does; `no` is accepted and changes nothing.
+      {"appendonly", "", kNoop, "yes", yes_no()},
       {"appendfilename", "", kImmutable | kNoop, "appendonly.aof",
        base_name("appendfilename can't be a path, just a filename")},
       {"appenddirname", "", kImmutable | kNoop, "appendonlydir",

@@ -48,6 +48,7 @@ TEST_CASE("a fresh table reports Postbox's defaults and Redis's for everything e
   CHECK(get1(t, "port") == "6379");
   CHECK(get1(t, "bind") == "127.0.0.1 -::1");
   CHECK(get1(t, "appendfsync") == "always");
+  CHECK(get1(t, "appendonly") == "yes");  // always persisted, as INFO's aof_enabled:1 says
   CHECK(get1(t, "proto-max-bulk-len") == "536870912");
   CHECK(get1(t, "client-output-buffer-limit") ==
         "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
