@@ -47,77 +47,117 @@ bool arg_range_end(CommandContext& ctx, size_t i, StreamId& out) {
   return true;
 }
 
-long parse_add_or_trim(CommandContext& ctx, bool xadd, StreamAddArgs& out) {
+namespace {
+
+// MAXLEN|MINID [=|~] threshold at args[i]; i is left on the threshold. False after replying.
+bool parse_trim_strategy(CommandContext& ctx, size_t& i, StreamTrim& t) {
   using Strategy = StreamTrim::Strategy;
+  bool maxlen = iequals(ctx.arg(i), "maxlen");
+  size_t more = ctx.argc() - 1 - i;
+  if (t.strategy != Strategy::None) {
+    ctx.reply.error(
+        "ERR syntax error, MAXLEN and MINID options at the same time are not compatible");
+    return false;
+  }
+  t.approx = false;
+  std::string_view next = ctx.arg(i + 1);
+  if (more >= 2 && (next == "~" || next == "=")) {
+    t.approx = next == "~";
+    ++i;
+  }
+  ++i;
+  if (!maxlen) {
+    if (!arg_stream_id(ctx, i, 0, true, t.minid)) return false;
+    t.strategy = Strategy::MinId;
+    return true;
+  }
+  auto n = arg_int64(ctx, i);
+  if (!n) return false;
+  if (*n < 0) {
+    ctx.reply.error("ERR The MAXLEN argument must be >= 0.");
+    return false;
+  }
+  t.maxlen = *n;
+  t.strategy = Strategy::MaxLen;
+  return true;
+}
+
+// IDMP producer iid | IDMPAUTO producer at args[i]; i is left on the last argument taken.
+bool parse_idmp(CommandContext& ctx, size_t& i, StreamAddArgs& out) {
+  bool automatic = ctx.arg(i).size() == 8;
+  if (out.idmp) {
+    ctx.reply.error("ERR syntax error, IDMP/IDMPAUTO specified multiple times");
+    return false;
+  }
+  out.idmp = true;
+  out.idmp_auto = automatic;
+  out.pid = ctx.arg(i + 1);
+  if (out.pid.empty()) {
+    ctx.reply.error(automatic ? "ERR syntax error, IDMPAUTO requires a non-empty producer ID"
+                              : "ERR syntax error, IDMP requires a non-empty producer ID");
+    return false;
+  }
+  if (!automatic) {
+    out.iid = ctx.arg(i + 2);
+    if (out.iid.empty()) {
+      ctx.reply.error("ERR syntax error, IDMP requires a non-empty idempotent ID");
+      return false;
+    }
+  }
+  i += automatic ? 1 : 2;
+  return true;
+}
+
+// The checks Redis makes once all options are read, and the default LIMIT of `~` trimming.
+bool finish_add_or_trim(CommandContext& ctx, bool xadd, bool limit_given, StreamAddArgs& out) {
   StreamTrim& t = out.trim;
+  const char* error = nullptr;
+  if (out.idmp && out.id_given) {
+    error = "ERR syntax error, IDMP/IDMPAUTO can be used only with auto-generated IDs";
+  } else if (limit_given && t.strategy == StreamTrim::Strategy::None) {
+    error = "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy";
+  } else if (!xadd && t.strategy == StreamTrim::Strategy::None) {
+    error = "ERR syntax error, XTRIM must be called with a trimming strategy";
+  } else if (limit_given && !t.approx) {
+    error = "ERR syntax error, LIMIT cannot be used without the special ~ option";
+  }
+  if (error) {
+    ctx.reply.error(error);
+    return false;
+  }
+  if (!limit_given) {
+    // Redis bounds approximate trimming to 100 nodes' worth of entries per call.
+    t.limit = t.approx ? 100 * ctx.server.config.stream_node_max_entries : 0;
+    if (t.approx && t.limit <= 0) t.limit = 10000;
+  }
+  return true;
+}
+
+}  // namespace
+
+long parse_add_or_trim(CommandContext& ctx, bool xadd, StreamAddArgs& out) {
   bool limit_given = false;
   size_t i = 2;
   for (; i < ctx.argc(); ++i) {
     size_t more = ctx.argc() - 1 - i;
     std::string_view opt = ctx.arg(i);
     if (xadd && opt == "*") break;
-    bool maxlen = iequals(opt, "maxlen");
-    if ((maxlen || iequals(opt, "minid")) && more) {
-      if (t.strategy != Strategy::None) {
-        ctx.reply.error(
-            "ERR syntax error, MAXLEN and MINID options at the same time are not compatible");
-        return -1;
-      }
-      t.approx = false;
-      std::string_view next = ctx.arg(i + 1);
-      if (more >= 2 && (next == "~" || next == "=")) {
-        t.approx = next == "~";
-        ++i;
-      }
-      if (maxlen) {
-        auto n = arg_int64(ctx, i + 1);
-        if (!n) return -1;
-        if (*n < 0) {
-          ctx.reply.error("ERR The MAXLEN argument must be >= 0.");
-          return -1;
-        }
-        t.maxlen = *n;
-        t.strategy = Strategy::MaxLen;
-      } else {
-        if (!arg_stream_id(ctx, i + 1, 0, true, t.minid)) return -1;
-        t.strategy = Strategy::MinId;
-      }
-      ++i;
+    if ((iequals(opt, "maxlen") || iequals(opt, "minid")) && more) {
+      if (!parse_trim_strategy(ctx, i, out.trim)) return -1;
     } else if (iequals(opt, "limit") && more) {
-      auto n = arg_int64(ctx, i + 1);
+      auto n = arg_int64(ctx, ++i);
       if (!n) return -1;
       if (*n < 0) {
         ctx.reply.error("ERR The LIMIT argument must be >= 0.");
         return -1;
       }
-      t.limit = *n;
+      out.trim.limit = *n;
       limit_given = true;
-      ++i;
     } else if (xadd && iequals(opt, "nomkstream")) {
       out.no_mkstream = true;
     } else if (xadd &&
                ((iequals(opt, "idmpauto") && more >= 1) || (iequals(opt, "idmp") && more >= 2))) {
-      bool automatic = opt.size() == 8;
-      if (out.idmp) {
-        ctx.reply.error("ERR syntax error, IDMP/IDMPAUTO specified multiple times");
-        return -1;
-      }
-      out.idmp = true;
-      out.idmp_auto = automatic;
-      out.pid = ctx.arg(i + 1);
-      if (out.pid.empty()) {
-        ctx.reply.error(automatic ? "ERR syntax error, IDMPAUTO requires a non-empty producer ID"
-                                  : "ERR syntax error, IDMP requires a non-empty producer ID");
-        return -1;
-      }
-      if (!automatic) {
-        out.iid = ctx.arg(i + 2);
-        if (out.iid.empty()) {
-          ctx.reply.error("ERR syntax error, IDMP requires a non-empty idempotent ID");
-          return -1;
-        }
-      }
-      i += automatic ? 1 : 2;
+      if (!parse_idmp(ctx, i, out)) return -1;
     } else if (xadd) {
       if (!parse_stream_id(opt, 0, true, out.id, &out.seq_given)) {
         ctx.reply.error(stream_err::kInvalidId);
@@ -130,28 +170,7 @@ long parse_add_or_trim(CommandContext& ctx, bool xadd, StreamAddArgs& out) {
       return -1;
     }
   }
-  if (out.idmp && out.id_given) {
-    ctx.reply.error("ERR syntax error, IDMP/IDMPAUTO can be used only with auto-generated IDs");
-    return -1;
-  }
-  if (limit_given && t.strategy == Strategy::None) {
-    ctx.reply.error(
-        "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy");
-    return -1;
-  }
-  if (!xadd && t.strategy == Strategy::None) {
-    ctx.reply.error("ERR syntax error, XTRIM must be called with a trimming strategy");
-    return -1;
-  }
-  if (limit_given && !t.approx) {
-    ctx.reply.error("ERR syntax error, LIMIT cannot be used without the special ~ option");
-    return -1;
-  }
-  if (!limit_given) {
-    // Redis bounds approximate trimming to 100 nodes' worth of entries per call.
-    t.limit = t.approx ? 100 * ctx.server.config.stream_node_max_entries : 0;
-    if (t.approx && t.limit <= 0) t.limit = 10000;
-  }
+  if (!finish_add_or_trim(ctx, xadd, limit_given, out)) return -1;
   return static_cast<long>(i);
 }
 

@@ -171,97 +171,127 @@ Result<uint64_t> read_into(ServerState& server, Client& c, StreamStore& s, std::
   return n;
 }
 
-void read_generic(CommandContext& ctx, bool group_cmd) {
-  ReadArgs a;
-  if (!parse_read_args(ctx, group_cmd, a)) return;
-  StreamStore& s = stream_store(ctx);
-  std::vector<StreamId> ids(a.n_streams);
+// The starting id of each stream ("$" and ">" resolved), every id checked and every group found
+// before anything is read. False after replying the error.
+bool resolve_read_ids(CommandContext& ctx, const ReadArgs& a, bool group_cmd, StreamStore& s,
+                      std::vector<StreamId>& ids) {
   size_t ids_at = a.streams_at + a.n_streams;
-  // Every id is checked (and every group found) before anything is read.
   for (size_t i = 0; i < a.n_streams; ++i) {
     std::string_view key = ctx.arg(a.streams_at + i), id = ctx.arg(ids_at + i);
     auto open = s.open(ctx.db(), key, ctx.now_ms);
-    if (!open) return ctx.reply.error(open.status().message());
+    if (!open) {
+      ctx.reply.error(open.status().message());
+      return false;
+    }
     if (group_cmd) {
       GroupRecord g;
       auto found = *open ? s.group(a.group, g) : Result<bool>(false);
-      if (!found) return ctx.reply.error(found.status().message());
+      if (!found) {
+        ctx.reply.error(found.status().message());
+        return false;
+      }
       if (!*found) {
-        return ctx.reply.error(fmt::format(
+        ctx.reply.error(fmt::format(
             "NOGROUP No such key '{}' or consumer group '{}' in XREADGROUP with GROUP option", key,
             a.group));
+        return false;
       }
     }
     if (id == "$") {
       if (group_cmd) {
-        return ctx.reply.error(
+        ctx.reply.error(
             "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the "
             "history of this consumer by specifying a proper ID, or use the > ID to get new "
             "messages. The $ ID would just return an empty result set.");
+        return false;
       }
       ids[i] = *open ? s.header().last_id : StreamId{};
     } else if (id == ">") {
       if (!group_cmd) {
-        return ctx.reply.error(
+        ctx.reply.error(
             "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> "
             "<consumer> option.");
+        return false;
       }
       ids[i] = kNewOnly;
     } else if (!arg_stream_id(ctx, ids_at + i, 0, true, ids[i])) {
-      return;
+      return false;
     }
   }
-  size_t mark = ctx.reply.mark();
+  return true;
+}
+
+// Whether the open stream has something for this read now: new entries (or, for a group,
+// history or entries due for redelivery). A group consumer that only waits is marked seen.
+Result<bool> has_something(CommandContext& ctx, const ReadArgs& a, bool group_cmd, StreamStore& s,
+                           GroupRecord& g, const StreamId& after, int64_t& claim) {
+  if (!group_cmd) return s.header().length && s.last_entry_id() > after;
+  auto found = s.group(a.group, g);
+  if (!found || !*found) return false;
+  bool history = after != kNewOnly;
+  // Redis ignores CLAIM for a history read, and (as it happens) for the streams after it.
+  if (history) claim = -1;
+  bool serve = history || (s.header().length && s.last_entry_id() > g.last_id);
+  int64_t min_idle = redelivery_idle(g, claim);
+  if (!serve && min_idle >= 0) {
+    auto due = s.has_redeliverable(g, min_idle, ctx.now_ms);
+    if (!due) return due.status();
+    serve = *due;
+  }
+  if (!serve) {
+    ConsumerRecord cr;
+    auto t = s.touch_consumer(a.group, g, a.consumer, ctx.now_ms, cr, true, false);
+    if (!t) return t.status();
+  }
+  return serve;
+}
+
+// Replies [key, entries] for every stream with something to read; the number of streams served,
+// or an error (the partial reply is then dropped by the caller).
+Result<size_t> serve_streams(CommandContext& ctx, const ReadArgs& a, bool group_cmd, StreamStore& s,
+                             const std::vector<StreamId>& ids, int64_t& claim) {
   size_t served = 0;
-  int64_t claim = a.claim_idle;
   for (size_t i = 0; i < a.n_streams; ++i) {
     std::string_view key = ctx.arg(a.streams_at + i);
     auto open = s.open(ctx.db(), key, ctx.now_ms);
-    if (!open) return ctx.reply.error(open.status().message());
+    if (!open) return open.status();
     if (!*open) continue;
     GroupRecord g;
-    StreamId after = ids[i];
-    bool serve = false;
-    if (group_cmd) {
-      auto found = s.group(a.group, g);
-      if (!found || !*found) continue;
-      bool history = after != kNewOnly;
-      // Redis ignores CLAIM for a history read, and (as it happens) for the streams after it.
-      if (history) claim = -1;
-      serve = history || (s.header().length && s.last_entry_id() > g.last_id);
-      int64_t min_idle = redelivery_idle(g, claim);
-      if (!serve && min_idle >= 0) {
-        auto due = s.has_redeliverable(g, min_idle, ctx.now_ms);
-        if (!due) return ctx.reply.error(due.status().message());
-        serve = *due;
-      }
-      if (!serve) {
-        ConsumerRecord cr;  // an existing consumer that only waits is seen now
-        auto t = s.touch_consumer(a.group, g, a.consumer, ctx.now_ms, cr, true, false);
-        if (!t) return ctx.reply.error(t.status().message());
-      }
-    } else {
-      serve = s.header().length && s.last_entry_id() > after;
-    }
-    if (!serve) continue;
+    const StreamId& after = ids[i];
+    auto serve = has_something(ctx, a, group_cmd, s, g, after, claim);
+    if (!serve) return serve.status();
+    if (!*serve) continue;
     bool only_due = group_cmd && after == kNewOnly && !(s.last_entry_id() > g.last_id);
     size_t stream_mark = ctx.reply.mark();
     key_header(ctx.reply, key);
     auto n = read_into(ctx.server, ctx.client, s, a.group, a.consumer, group_cmd ? &g : nullptr,
                        after, a.count, a.noack, ctx.now_ms, claim);
-    if (!n) {
-      ctx.reply.buffer().truncate(mark);
-      return ctx.reply.error(n.status().message());
-    }
+    if (!n) return n.status();
     if (*n == 0 && only_due) {
       ctx.reply.buffer().truncate(stream_mark);  // all that was due went to the dead letters
       continue;
     }
     ++served;
   }
-  if (served) {
+  return served;
+}
+
+void read_generic(CommandContext& ctx, bool group_cmd) {
+  ReadArgs a;
+  if (!parse_read_args(ctx, group_cmd, a)) return;
+  StreamStore& s = stream_store(ctx);
+  std::vector<StreamId> ids(a.n_streams);
+  if (!resolve_read_ids(ctx, a, group_cmd, s, ids)) return;
+  size_t mark = ctx.reply.mark();
+  int64_t claim = a.claim_idle;
+  auto served = serve_streams(ctx, a, group_cmd, s, ids, claim);
+  if (!served) {
+    ctx.reply.buffer().truncate(mark);
+    return ctx.reply.error(served.status().message());
+  }
+  if (*served) {
     // RESP2: an array of [key, entries]; RESP3: a map of key => entries.
-    return ctx.reply.resp3() ? ctx.reply.map_at(mark, served) : ctx.reply.array_at(mark, served);
+    return ctx.reply.resp3() ? ctx.reply.map_at(mark, *served) : ctx.reply.array_at(mark, *served);
   }
   if (a.block_ms < 0) return ctx.reply.null_array();
   BlockState& b = ctx.client.block;
