@@ -9,6 +9,7 @@
 #include <random>
 
 #include "commands/dispatch.h"
+#include "net/server_callbacks.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -71,75 +72,6 @@ std::string random_hex(size_t n) {
 
 }  // namespace
 
-// libuv C callbacks, forwarding to Server members.
-struct ServerCallbacks {
-  static Connection* conn(uv_handle_t* h) { return static_cast<Connection*>(h->data); }
-
-  static void on_connection(uv_stream_t* listener, int status) {
-    if (status < 0) return;
-    static_cast<Server*>(listener->data)->accept_client(listener);
-  }
-  static void on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
-    Connection* c = conn(h);
-    // Read a huge bulk in few large reads instead of many 16 KB ones.
-    size_t want =
-        std::max<size_t>(16 * 1024, std::min<size_t>(c->parser.pending_bulk_bytes(), 256u << 20));
-    char* p = c->query.reserve_tail(want);
-    *buf = uv_buf_init(p, static_cast<unsigned>(std::min<size_t>(c->query.tail_room(), 1u << 30)));
-  }
-  static void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
-    Connection* c = conn(reinterpret_cast<uv_handle_t*>(s));
-    c->server->on_read(c, nread);
-  }
-  static void on_write(uv_write_t* req, int status) {
-    Connection* c = static_cast<Connection*>(req->data);
-    c->writing = false;
-    c->inflight.clear();
-    c->inflight.shrink_if_idle(64 * 1024);
-    if (c->closed) return;
-    if (status < 0) return c->server->close_connection(c);
-    c->server->send_committed(c);
-  }
-  static void on_close(uv_handle_t* h) {
-    Connection* c = conn(h);
-    if (--c->open_handles == 0) delete c;
-  }
-  static void on_block_timeout(uv_timer_t* t) {
-    Connection* c = conn(reinterpret_cast<uv_handle_t*>(t));
-    Server* s = c->server;
-    if (!c->client.blocked() || c->client.block.deadline_ms == 0) return;
-    int64_t now = wall_ms();
-    if (now < c->client.block.deadline_ms) return s->arm_block_timer(c, now);
-    expire_blocked_client(s->state_, c->client);
-    s->update_idle_handle();
-  }
-  static void on_prepare(uv_prepare_t* p) { static_cast<Server*>(p->data)->background_work(); }
-  static void on_check(uv_check_t* p) { static_cast<Server*>(p->data)->end_batch(); }
-  static void on_idle(uv_idle_t*) {}  // only keeps the loop from sleeping while work is queued
-  static void on_cron(uv_timer_t* t) { static_cast<Server*>(t->data)->cron(); }
-  static void on_signal(uv_signal_t* sig, int signum) {
-    auto* s = static_cast<Server*>(sig->data);
-    log_at(LogSeverity::Warning, "Received {} scheduling shutdown...",
-           signum == SIGINT ? "SIGINT" : "SIGTERM");
-    s->begin_shutdown(ShutdownMode::Default);
-  }
-  static void do_sync(uv_work_t* w) {
-    // Runs on libuv's worker thread: mdb_env_sync is safe alongside the loop's transaction.
-    auto* s = static_cast<Server*>(w->data);
-    s->store_.env().sync_now();
-  }
-  static void do_save(uv_work_t* w) {
-    auto* s = static_cast<Server*>(w->data);
-    s->save_result_ = s->store_.env().snapshot_to(s->snapshot_path());
-  }
-  static void after_save(uv_work_t* w, int) { static_cast<Server*>(w->data)->finish_bgsave(); }
-  static void after_sync(uv_work_t* w, int) {
-    auto* s = static_cast<Server*>(w->data);
-    s->sync_running_ = false;
-    if (s->shutting_down_) s->finish_shutdown();
-  }
-};
-
 Server::Server(Config& config, ConfigTable& table)
     : config_(config), table_(table), state_(config, table, store_), loop_(uv_default_loop()) {}
 
@@ -159,6 +91,18 @@ bool Server::start(const std::string& executable) {
   }
   log_at(LogSeverity::Notice, "LMDB environment in {} opened in {} ms (no replay needed)",
          config_.dir, wall_ms() - t0);
+  wire_state(executable);
+  raise_file_limit();
+  if (!listen_all()) return false;
+  start_loop_handles();
+  update_idle_handle();
+  log_at(LogSeverity::Notice, "Ready to accept connections tcp");
+  return true;
+}
+
+// What the command layer and the store call back into: closing clients, joining the batch,
+// committing, shutting down, saving, and the key-change listeners behind WATCH and blocking.
+void Server::wire_state(const std::string& executable) {
   state_.start_ms = wall_ms();
   state_.run_id = random_hex(40);
   state_.executable = executable;
@@ -169,21 +113,7 @@ bool Server::start(const std::string& executable) {
   state_.shutdown = [this](ShutdownMode m) { begin_shutdown(m); };
   state_.save.last_save_unix = wall_ms() / 1000;
   state_.start_bgsave = [this]() { start_bgsave(); };
-  state_.save_now = [this]() {
-    int64_t t0 = wall_ms();
-    Status s = store_.env().snapshot_to(snapshot_path());
-    state_.save.last_ok = s.is_ok();
-    if (s) {
-      state_.save.last_save_unix = wall_ms() / 1000;
-      state_.save.last_duration_s = (wall_ms() - t0) / 1000;
-      state_.save.commits_at_last_save = store_.env().stats().commits;
-      ++state_.save.saves;
-      log_at(LogSeverity::Notice, "DB saved on disk");
-    } else {
-      log_at(LogSeverity::Warning, "Snapshot failed: {}", s.message());
-    }
-    return s;
-  };
+  state_.save_now = [this]() { return save_now(); };
   store_.keys().set_modify_listener([this](int db, std::string_view key) {
     state_.watches.touch(db, key);
     // Stream waiters react to any change (an XREADGROUP waiter errors when its key goes).
@@ -199,9 +129,10 @@ bool Server::start(const std::string& executable) {
         db, [&](std::string_view key) { return exists(db, key) || exists(other, key); });
   });
   table_.set_apply_hook([this](std::string_view name) { return apply_config(name); });
-  raise_file_limit();
-  if (!listen_all()) return false;
+}
 
+// The loop phases (prepare and check end the batch), the cron timer and the signals.
+void Server::start_loop_handles() {
   uv_prepare_init(loop_, &prepare_);
   prepare_.data = this;
   uv_prepare_start(&prepare_, ServerCallbacks::on_prepare);
@@ -220,9 +151,6 @@ bool Server::start(const std::string& executable) {
     uv_signal_start(sig, ServerCallbacks::on_signal, num);
   }
   signal(SIGPIPE, SIG_IGN);
-  update_idle_handle();
-  log_at(LogSeverity::Notice, "Ready to accept connections tcp");
-  return true;
 }
 
 bool Server::listen_all() {
@@ -536,115 +464,6 @@ void Server::close_connection(Connection* conn) {
   uv_close(reinterpret_cast<uv_handle_t*>(&conn->tcp), ServerCallbacks::on_close);
 }
 
-void Server::background_work() {
-  // Timers (BLPOP timeouts, expiry) may have produced replies or writes: settle them first.
-  if (store_.keys().reclaim_pending()) {
-    if (store_.begin()) store_.keys().reclaim_step(2000);
-  }
-  end_batch();
-}
-
-void Server::update_idle_handle() {
-  bool busy = !pending_.empty() || store_.keys().reclaim_pending() || store_.in_batch();
-  if (busy && !uv_is_active(reinterpret_cast<uv_handle_t*>(&idle_))) {
-    uv_idle_start(&idle_, ServerCallbacks::on_idle);
-  } else if (!busy && uv_is_active(reinterpret_cast<uv_handle_t*>(&idle_))) {
-    uv_idle_stop(&idle_);
-  }
-}
-
-// Entries of a group with VISIBILITY become deliverable again as time passes, with no write to
-// signal it: every tick, blocked XREADGROUP readers look again (so they wake within 1/hz s).
-void Server::wake_stream_readers() {
-  for (auto& [id, c] : state_.clients) {
-    if (c->block.kind != BlockState::Kind::StreamReadGroup) continue;
-    for (const std::string& key : c->block.keys) state_.blocking.signal(c->block.db, key);
-  }
-}
-
-void Server::cron() {
-  int64_t now = wall_ms();
-  // Active expiry: a bounded amount per tick so a mass expiry never stalls the loop.
-  if (store_.begin()) {
-    bool more = false;
-    store_.keys().expire_step(now, 200, more);
-    wake_stream_readers();
-    // Expiry and redelivery deadlines may have readied keys blocked clients wait on.
-    if (state_.blocking.has_ready()) serve_ready_keys(state_, now);
-  }
-  if (config_.timeout > 0) {
-    std::vector<Client*> idle;
-    for (auto& [id, c] : state_.clients) {
-      if (!c->blocked() && now - c->last_interaction_ms > config_.timeout * 1000) idle.push_back(c);
-    }
-    for (Client* c : idle) {
-      log_at(LogSeverity::Verbose, "Closing idle client id={}", c->id);
-      close_connection(static_cast<Connection*>(c->owner));
-    }
-  }
-  ServerStats& st = state_.stats;
-  if (now - st.ops_sample_time_ms >= 1000) {
-    double secs = static_cast<double>(now - st.ops_sample_time_ms) / 1000.0;
-    if (st.ops_sample_time_ms) {
-      st.ops_per_sec = static_cast<double>(st.total_commands - st.ops_sample_last) / secs;
-      st.input_kbps = static_cast<double>(st.net_input_bytes - st.input_sample_last) / secs / 1024;
-      st.output_kbps =
-          static_cast<double>(st.net_output_bytes - st.output_sample_last) / secs / 1024;
-    }
-    st.ops_sample_last = st.total_commands;
-    st.input_sample_last = st.net_input_bytes;
-    st.output_sample_last = st.net_output_bytes;
-    st.ops_sample_time_ms = now;
-  }
-  if (config_.appendfsync == FsyncPolicy::Everysec && now - last_sync_ms_ >= 1000) {
-    last_sync_ms_ = now;
-    schedule_sync();
-  }
-  update_idle_handle();
-}
-
-// Like Redis: room for maxclients sockets plus the server's own descriptors, if the hard
-// limit allows; otherwise maxclients is what the limit allows.
-void Server::raise_file_limit() {
-  struct rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
-  rlim_t want = static_cast<rlim_t>(config_.maxclients) + 32;
-  if (rl.rlim_cur >= want) return;
-  rlim_t target = std::min(want, rl.rlim_max);
-  rl.rlim_cur = target;
-  if (setrlimit(RLIMIT_NOFILE, &rl) == 0 && target < want) {
-    config_.maxclients = static_cast<int>(target - 32);
-    log_at(LogSeverity::Warning,
-           "You requested maxclients of {} requiring at least {} max file descriptors; "
-           "maxclients lowered to {}.",
-           want - 32, want, config_.maxclients);
-  }
-}
-
-void Server::schedule_sync() {
-  if (sync_running_) return;
-  sync_running_ = true;
-  sync_work_.data = this;
-  uv_queue_work(loop_, &sync_work_, ServerCallbacks::do_sync, ServerCallbacks::after_sync);
-}
-
-Status Server::apply_config(std::string_view name) {
-  if (name == "appendfsync") {
-    fsync_mode_changed_ = true;  // LMDB flags change only between transactions
-  } else if (name == "loglevel" || name == "logfile") {
-    log_configure(static_cast<LogSeverity>(config_.loglevel), config_.logfile);
-  } else if (name == "hz") {
-    uint64_t period = static_cast<uint64_t>(1000 / std::max(1, config_.hz));
-    uv_timer_start(&cron_, ServerCallbacks::on_cron, period, period);
-  } else if (name == "maxclients") {
-    raise_file_limit();
-  } else if (name == "port" || name == "bind") {
-    return Status::error("ERR changing '" + std::string(name) +
-                         "' at runtime is not supported by Postbox: restart with the new value");
-  }
-  return Status::ok();
-}
-
 void Server::begin_shutdown(ShutdownMode) {
   if (shutting_down_) return;
   shutting_down_ = true;
@@ -656,47 +475,6 @@ void Server::begin_shutdown(ShutdownMode) {
   listeners_.clear();
   update_idle_handle();
   uv_idle_start(&idle_, ServerCallbacks::on_idle);
-}
-
-std::string Server::snapshot_path() const {
-  return config_.dir + "/snapshot.mdb";
-}
-
-void Server::start_bgsave() {
-  state_.save.in_progress = save_running_ = true;
-  state_.save.started_ms = wall_ms();
-  if (store_.in_batch() || !pending_.empty()) {
-    save_after_commit_ = true;
-    return;
-  }
-  launch_bgsave();
-}
-
-void Server::launch_bgsave() {
-  save_work_.data = this;
-  log_at(LogSeverity::Notice, "Background saving started");
-  uv_queue_work(loop_, &save_work_, ServerCallbacks::do_save, ServerCallbacks::after_save);
-}
-
-void Server::finish_bgsave() {
-  save_running_ = state_.save.in_progress = false;
-  SaveStatus& st = state_.save;
-  st.last_ok = save_result_.is_ok();
-  if (st.last_ok) {
-    st.last_save_unix = wall_ms() / 1000;
-    st.last_duration_s = (wall_ms() - st.started_ms) / 1000;
-    st.commits_at_last_save = store_.env().stats().commits;
-    ++st.saves;
-    log_at(LogSeverity::Notice, "Background saving terminated with success");
-  } else {
-    // A full disk fails the snapshot, never the live data.
-    log_at(LogSeverity::Warning, "Background saving error: {}", save_result_.message());
-  }
-  if (shutting_down_) return finish_shutdown();
-  if (st.scheduled) {
-    st.scheduled = false;
-    start_bgsave();
-  }
 }
 
 void Server::finish_shutdown() {

@@ -31,6 +31,8 @@ class Server {
  private:
   friend struct ServerCallbacks;
 
+  void wire_state(const std::string& executable);
+  void start_loop_handles();
   bool listen_all();
   void accept_client(uv_stream_t* listener);
   bool reject_early(Connection* conn);
@@ -77,6 +79,7 @@ class Server {
   bool save_after_commit_ = false;
   Status save_result_;
   std::string snapshot_path() const;
+  Status save_now();
   void start_bgsave();
   void launch_bgsave();
   void finish_bgsave();

@@ -51,6 +51,11 @@ uint64_t seeded_hash(std::string_view s, uint64_t seed);
 
 void put_u64_be(char* p, uint64_t v);
 uint64_t get_u64_be(const char* p);
+inline void append_u64(std::string& out, uint64_t v) {
+  char b[8];
+  put_u64_be(b, v);
+  out.append(b, 8);
+}
 
 // The meta key for `key`; `seq` only matters for long keys.
 void encode_meta_key(uint8_t phys_db, std::string_view key, uint8_t seq, std::string& out);

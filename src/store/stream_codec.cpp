@@ -14,12 +14,6 @@ void key_prefix(uint64_t data_id, StreamTag tag, std::string& out) {
   out[8] = static_cast<char>(tag);
 }
 
-void append_u64(std::string& out, uint64_t v) {
-  char b[8];
-  put_u64_be(b, v);
-  out.append(b, 8);
-}
-
 void append_id(std::string& out, const StreamId& id) {
   char b[16];
   encode_stream_id(id, b);

@@ -13,12 +13,6 @@
 namespace postbox {
 namespace {
 
-void append_u64(std::string& out, uint64_t v) {
-  char b[8];
-  put_u64_be(b, v);
-  out.append(b, 8);
-}
-
 void idmp_key(uint64_t data_id, StreamTag tag, uint64_t pid_hash, std::string& out) {
   out.resize(9);
   put_u64_be(out.data(), data_id);
