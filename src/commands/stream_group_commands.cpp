@@ -228,83 +228,93 @@ void xack(CommandContext& ctx) {
   ctx.reply.integer(*n);
 }
 
-void xpending(CommandContext& ctx) {
-  bool summary = ctx.argc() == 3;
-  if (!summary && (ctx.argc() < 6 || ctx.argc() > 9)) return ctx.reply.error(err::kSyntax);
+// XPENDING's extended form: [IDLE min-idle] start end count [consumer].
+struct PendingQuery {
   int64_t min_idle = 0, count = 0;
   StreamId start, end;
-  std::string_view consumer_name;
+  std::string_view consumer;
   bool by_consumer = false;
-  if (!summary) {
-    size_t at = 3;
-    if (iequals(ctx.arg(3), "idle")) {
-      auto idle = arg_int64(ctx, 4);
-      if (!idle) return;
-      min_idle = *idle;
-      if (ctx.argc() < 8) return ctx.reply.error(err::kSyntax);
-      at += 2;
-    }
-    auto n = arg_int64(ctx, at + 2);
-    if (!n) return;
-    count = *n < 0 ? 0 : *n;
-    if (!arg_range_start(ctx, at, start) || !arg_range_end(ctx, at + 1, end)) return;
-    if (at + 3 < ctx.argc()) {
-      consumer_name = ctx.arg(at + 3);
-      by_consumer = true;
-    }
+};
+
+bool parse_pending_query(CommandContext& ctx, PendingQuery& q) {
+  if (ctx.argc() < 6 || ctx.argc() > 9) {
+    ctx.reply.error(err::kSyntax);
+    return false;
   }
-  StreamStore& s = stream_store(ctx);
-  GroupRecord g;
-  bool found;
-  if (!open_group(ctx, s, g, found)) return;
-  if (!found) return ctx.reply.error(no_group(ctx.arg(1), ctx.arg(2)));
-  if (summary) {
-    ctx.reply.array(4);
-    ctx.reply.integer(static_cast<int64_t>(g.pel_count));
-    StreamId first, last;
-    auto any = s.pending_bounds(g, first, last);
-    if (!any || !*any) {
-      ctx.reply.null();
-      ctx.reply.null();
-      ctx.reply.null_array();
-      return;
+  size_t at = 3;
+  if (iequals(ctx.arg(3), "idle")) {
+    auto idle = arg_int64(ctx, 4);
+    if (!idle) return false;
+    q.min_idle = *idle;
+    if (ctx.argc() < 8) {
+      ctx.reply.error(err::kSyntax);
+      return false;
     }
-    reply_stream_id(ctx.reply, first);
-    reply_stream_id(ctx.reply, last);
-    size_t mark = ctx.reply.mark();
-    size_t n = 0;
-    s.each_consumer(g, [&](std::string_view name, const ConsumerRecord& c) {
-      if (c.pel_count == 0) return;
-      ctx.reply.array(2);
-      ctx.reply.bulk(name);
-      ctx.reply.bulk_int(static_cast<int64_t>(c.pel_count));
-      ++n;
-    });
-    return ctx.reply.array_at(mark, n);
+    at += 2;
   }
+  auto n = arg_int64(ctx, at + 2);
+  if (!n) return false;
+  q.count = *n < 0 ? 0 : *n;
+  if (!arg_range_start(ctx, at, q.start) || !arg_range_end(ctx, at + 1, q.end)) return false;
+  if (at + 3 < ctx.argc()) {
+    q.consumer = ctx.arg(at + 3);
+    q.by_consumer = true;
+  }
+  return true;
+}
+
+// [count, first id, last id, [[consumer, count], ...]]; nils when nothing is pending.
+void reply_pending_summary(CommandContext& ctx, StreamStore& s, const GroupRecord& g) {
+  ctx.reply.array(4);
+  ctx.reply.integer(static_cast<int64_t>(g.pel_count));
+  StreamId first, last;
+  auto any = s.pending_bounds(g, first, last);
+  if (!any || !*any) {
+    ctx.reply.null();
+    ctx.reply.null();
+    ctx.reply.null_array();
+    return;
+  }
+  reply_stream_id(ctx.reply, first);
+  reply_stream_id(ctx.reply, last);
+  size_t mark = ctx.reply.mark();
+  size_t n = 0;
+  s.each_consumer(g, [&](std::string_view name, const ConsumerRecord& c) {
+    if (c.pel_count == 0) return;
+    ctx.reply.array(2);
+    ctx.reply.bulk(name);
+    ctx.reply.bulk_int(static_cast<int64_t>(c.pel_count));
+    ++n;
+  });
+  ctx.reply.array_at(mark, n);
+}
+
+// [[id, consumer, idle, deliveries], ...] in id order.
+void reply_pending_range(CommandContext& ctx, StreamStore& s, const GroupRecord& g,
+                         const PendingQuery& q) {
   uint64_t cid = 0;
-  if (by_consumer) {
+  if (q.by_consumer) {
     ConsumerRecord c;
-    auto got = s.consumer(g, consumer_name, c);
+    auto got = s.consumer(g, q.consumer, c);
     if (!got) return ctx.reply.error(got.status().message());
     if (!*got) return ctx.reply.array(0);
     cid = c.cid;
   }
   size_t mark = ctx.reply.mark();
   size_t n = 0;
-  if (count > 0) {
-    Status st = s.pending(g, cid, start, end, 0, [&](const PendingView& p) {
+  if (q.count > 0) {
+    Status st = s.pending(g, cid, q.start, q.end, 0, [&](const PendingView& p) {
       int64_t idle = ctx.now_ms - p.rec.delivery_ms;
       // Entries XNACK released have no owner: Redis 8.8 shows them with idle -1, never
       // filtered out by IDLE.
       bool owned = !p.rec.consumer.empty();
-      if (min_idle && owned && idle < min_idle) return true;
+      if (q.min_idle && owned && idle < q.min_idle) return true;
       ctx.reply.array(4);
       reply_stream_id(ctx.reply, p.id);
       ctx.reply.bulk(p.rec.consumer);
       ctx.reply.integer(!owned ? -1 : idle < 0 ? 0 : idle);
       ctx.reply.integer(static_cast<int64_t>(p.rec.delivery_count));
-      return static_cast<int64_t>(++n) < count;
+      return static_cast<int64_t>(++n) < q.count;
     });
     if (!st) {
       ctx.reply.buffer().truncate(mark);
@@ -312,6 +322,19 @@ void xpending(CommandContext& ctx) {
     }
   }
   ctx.reply.array_at(mark, n);
+}
+
+void xpending(CommandContext& ctx) {
+  bool summary = ctx.argc() == 3;
+  PendingQuery q;
+  if (!summary && !parse_pending_query(ctx, q)) return;
+  StreamStore& s = stream_store(ctx);
+  GroupRecord g;
+  bool found;
+  if (!open_group(ctx, s, g, found)) return;
+  if (!found) return ctx.reply.error(no_group(ctx.arg(1), ctx.arg(2)));
+  if (summary) return reply_pending_summary(ctx, s, g);
+  reply_pending_range(ctx, s, g, q);
 }
 
 void reply_claimed(CommandContext& ctx, StreamStore& s, const StreamId& id, bool justid) {

@@ -95,21 +95,25 @@ Result<bool> StreamStore::has_redeliverable(const GroupRecord& g, int64_t min_id
   return *owned && t <= now_ms - min_idle_ms;
 }
 
-Result<uint64_t> StreamStore::redeliver(std::string_view group_name, GroupRecord& g,
-                                        std::string_view consumer_name, uint64_t count,
-                                        int64_t min_idle_ms, bool drop_deleted, int64_t now_ms,
-                                        ClaimVisitor visit) {
-  // Decide from a read-only walk of the redelivery index, then change the PEL. Released
-  // entries (XNACK) come first, once their time has come; then owned ones idle long enough.
+// What a redelivery will do, decided from a read-only walk of the redelivery index before the
+// PEL changes: entries to hand out (with the time they have waited since), entries due for the
+// dead letters, and pending ids whose entries were deleted.
+struct RedeliveryPlan {
   struct Candidate {
     StreamId id;
     int64_t since_ms;
   };
   std::vector<Candidate> take;
   std::vector<StreamId> doomed, gone;
+};
+
+// Released entries (XNACK) come first, once their time has come; then owned ones idle long
+// enough.
+Status StreamStore::plan_redelivery(const GroupRecord& g, uint64_t count, int64_t min_idle_ms,
+                                    bool drop_deleted, int64_t now_ms, RedeliveryPlan& plan) {
   std::string key;
   for (bool owned : {false, true}) {
-    if (count && take.size() == count) break;
+    if (count && plan.take.size() == count) break;
     std::string from;
     stream_pel_time_key(entry_.meta.id, g.gid, owned, 0, StreamId{}, from);
     std::string_view prefix(from.data(), from.size() - 24);
@@ -120,7 +124,7 @@ Result<uint64_t> StreamStore::redeliver(std::string_view group_name, GroupRecord
       StreamId id = stream_key_id(k);
       auto live = has_entry(id);
       if (!live || !*live) {
-        if (drop_deleted) gone.push_back(id);
+        if (drop_deleted) plan.gone.push_back(id);
         return true;
       }
       if (g.max_deliveries > 0) {
@@ -129,17 +133,26 @@ Result<uint64_t> StreamStore::redeliver(std::string_view group_name, GroupRecord
         PelRecord rec;
         if (mdb_get(env_.txn(), env_.elems_dbi(), &pk, &pv) == 0 && decode_pel(view_of(pv), rec) &&
             rec.delivery_count >= static_cast<uint64_t>(g.max_deliveries)) {
-          doomed.push_back(id);
+          plan.doomed.push_back(id);
           return true;
         }
       }
-      take.push_back({id, owned || t >= kReleaseOrderLimit ? t : 0});
-      return take.size() != count;
+      plan.take.push_back({id, owned || t >= kReleaseOrderLimit ? t : 0});
+      return plan.take.size() != count;
     });
     if (!s) return s;
   }
+  return Status::ok();
+}
 
-  Status s;
+Result<uint64_t> StreamStore::redeliver(std::string_view group_name, GroupRecord& g,
+                                        std::string_view consumer_name, uint64_t count,
+                                        int64_t min_idle_ms, bool drop_deleted, int64_t now_ms,
+                                        ClaimVisitor visit) {
+  RedeliveryPlan plan;
+  Status s = plan_redelivery(g, count, min_idle_ms, drop_deleted, now_ms, plan);
+  if (!s) return s;
+  auto& [take, doomed, gone] = plan;
   if (!doomed.empty()) {
     // While the dead-letter key holds another type, entries due for it stay pending (not
     // delivered either) rather than failing the read: the queue keeps flowing.
@@ -159,7 +172,7 @@ Result<uint64_t> StreamStore::redeliver(std::string_view group_name, GroupRecord
     auto created = touch_consumer(group_name, g, consumer_name, now_ms, c);
     if (!created) return created.status();
   }
-  for (const Candidate& cand : take) {
+  for (const RedeliveryPlan::Candidate& cand : take) {
     PelRecord rec;
     std::string owner;
     auto got = load_pending(g, cand.id, rec, owner);

@@ -46,6 +46,7 @@ struct PendingView {
 };
 
 struct TrimCut;
+struct RedeliveryPlan;
 
 class StreamStore {
  public:
@@ -261,6 +262,8 @@ class StreamStore {
   // Trimming (stream_store.cpp): where the cut falls, walking in from both ends at once or (for
   // LIMIT) node by node from the first; then the records under the new floor are deleted at once
   // when few, else queued for reclaim.
+  Status plan_redelivery(const GroupRecord& g, uint64_t count, int64_t min_idle_ms,
+                         bool drop_deleted, int64_t now_ms, RedeliveryPlan& plan);
   Status find_cut(const StreamTrim& t, TrimCut& cut);
   Status cut_by_nodes(const StreamTrim& t, TrimCut& cut);
   Status drop_trimmed(const StreamId& old_floor, uint64_t removed);
