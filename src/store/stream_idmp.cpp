@@ -118,6 +118,38 @@ Status StreamStore::idmp_evict_head(uint64_t pid_hash, std::string& producer_val
   return Status::ok();
 }
 
+// Evicts a producer's oldest ids past the size limit, and whatever at its head has left the time
+// window.
+Status StreamStore::idmp_evict_due(uint64_t ph, std::string& pval, int64_t now_ms) {
+  auto window_ms = static_cast<int64_t>(head_.idmp_duration_s * 1000);
+  while (true) {
+    Producer cur;
+    cur.decode(pval);
+    if (cur.count == 0) break;
+    bool too_many = cur.count > head_.idmp_maxsize;
+    bool too_old = false;
+    if (!too_many) {
+      idmp_key(entry_.meta.id, StreamTag::IdmpOrder, ph, k_);
+      append_u64(k_, cur.head);
+      std::string_view order;
+      auto o = get(k_, order);
+      if (!o) return o.status();
+      std::string ik;
+      idmp_key(entry_.meta.id, StreamTag::IdmpIid, ph, ik);
+      ik.append(order);
+      std::string_view row;
+      auto r = *o ? get(ik, row) : Result<bool>(false);
+      if (!r) return r.status();
+      too_old = *r && row.size() >= 16 &&
+                static_cast<int64_t>(decode_stream_id(row.data()).ms) <= now_ms - window_ms;
+    }
+    if (!too_many && !too_old) break;
+    Status s = idmp_evict_head(ph, pval);
+    if (!s) return s;
+  }
+  return Status::ok();
+}
+
 Status StreamStore::idmp_record(std::string_view pid, std::string_view iid, const StreamId& id,
                                 int64_t now_ms) {
   uint64_t ph = seeded_hash(pid, 0);
@@ -171,32 +203,7 @@ Status StreamStore::idmp_record(std::string_view pid, std::string_view iid, cons
   ++head_.iids_tracked;
   ++head_.iids_added;
   head_.idmp_used = 1;
-  // Evict past the size limit, and whatever at the head has left the time window.
-  auto window_ms = static_cast<int64_t>(head_.idmp_duration_s * 1000);
-  while (true) {
-    Producer cur;
-    cur.decode(pval);
-    if (cur.count == 0) break;
-    bool too_many = cur.count > head_.idmp_maxsize;
-    bool too_old = false;
-    if (!too_many) {
-      idmp_key(entry_.meta.id, StreamTag::IdmpOrder, ph, k_);
-      append_u64(k_, cur.head);
-      std::string_view order;
-      auto o = get(k_, order);
-      if (!o) return o.status();
-      std::string ik;
-      idmp_key(entry_.meta.id, StreamTag::IdmpIid, ph, ik);
-      ik.append(order);
-      std::string_view row;
-      auto r = *o ? get(ik, row) : Result<bool>(false);
-      if (!r) return r.status();
-      too_old = *r && row.size() >= 16 &&
-                static_cast<int64_t>(decode_stream_id(row.data()).ms) <= now_ms - window_ms;
-    }
-    if (!too_many && !too_old) break;
-    if (!(s = idmp_evict_head(ph, pval))) return s;
-  }
+  if (!(s = idmp_evict_due(ph, pval, now_ms))) return s;
   if (!(s = put(pkey, pval))) return s;
   return save_header();
 }

@@ -356,25 +356,23 @@ Status StreamStore::dead_letter(std::string_view group_name_in, GroupRecord& g,
   return put_group(group_name, g);
 }
 
-Result<uint64_t> StreamStore::redrive(int db, std::string_view dlq_in, uint64_t count,
-                                      int64_t now_ms,
-                                      FunctionRef<void(std::string_view key)> on_target) {
-  const std::string dlq(dlq_in);
-  auto opened = open(db, dlq, now_ms);
-  if (!opened) return opened.status();
-  if (!*opened) return uint64_t{0};
-  struct Item {
-    Copied entry;
-    std::string target;
-  };
-  std::vector<Item> items;
+namespace {
+
+struct RedriveItem {
+  Copied entry;
+  std::string target;
+};
+
+// Reads up to `count` dead letters of the open stream, each split from the dlq-* metadata that
+// dead_letter() added (the last five pairs) into its origin; an entry without it is an error.
+Status collect_dead_letters(StreamStore& s, const std::string& dlq, uint64_t count,
+                            std::vector<RedriveItem>& items) {
   std::string bad;
   auto walked =
-      scan(StreamId{}, StreamId::max(), count, false, [&](const StreamId& id, EntryReader& r) {
-        Item item{{id, {}}, {}};
+      s.scan(StreamId{}, StreamId::max(), count, false, [&](const StreamId& id, EntryReader& r) {
+        RedriveItem item{{id, {}}, {}};
         copy_pairs(r, item.entry.pairs);
         auto& p = item.entry.pairs;
-        // The last five pairs are the dlq-* metadata dead_letter() added.
         size_t meta = std::size(kDlqFields) * 2;
         if (p.size() < meta || p[p.size() - meta] != kDlqFields[0]) {
           if (bad.empty()) bad = stream_id_string(id);
@@ -389,38 +387,57 @@ Result<uint64_t> StreamStore::redrive(int db, std::string_view dlq_in, uint64_t 
     return Status::error("ERR entry " + bad + " of '" + dlq +
                          "' is not a dead-lettered entry (no dlq-* fields)");
   }
-  // Check every origin before moving anything: a redrive either happens or errors (a command's
-  // error does not undo its earlier writes in the batch).
+  return Status::ok();
+}
+
+// Every origin must take its entries before anything moves: a redrive either happens or errors
+// (a command's error does not undo its earlier writes in the batch).
+Status check_redrive_targets(StreamStore& s, int db, const std::vector<RedriveItem>& items,
+                             int64_t now_ms) {
   std::map<std::string_view, uint64_t> per_target;
-  for (const Item& item : items) ++per_target[item.target];
+  for (const RedriveItem& item : items) ++per_target[item.target];
   for (const auto& [target, n] : per_target) {
-    auto o = open(db, target, now_ms);
+    auto o = s.open(db, target, now_ms);
     if (!o) {
+      const std::string& why = o.status().message();
       return Status::error("ERR cannot redrive to '" + std::string(target) +
-                           "': " + o.status().message().substr(o.status().message().find(' ') + 1));
+                           "': " + why.substr(why.find(' ') + 1));
     }
     // Automatic ids run out only in the last millisecond there is.
-    if (*o && head_.last_id.ms == UINT64_MAX && UINT64_MAX - head_.last_id.seq < n) {
+    const StreamId& last = s.header().last_id;
+    if (*o && last.ms == UINT64_MAX && UINT64_MAX - last.seq < n) {
       return Status::error("ERR cannot redrive to '" + std::string(target) +
                            "': its last id is at the maximum");
     }
   }
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<uint64_t> StreamStore::redrive(int db, std::string_view dlq_in, uint64_t count,
+                                      int64_t now_ms,
+                                      FunctionRef<void(std::string_view key)> on_target) {
+  const std::string dlq(dlq_in);
+  auto opened = open(db, dlq, now_ms);
+  if (!opened) return opened.status();
+  if (!*opened) return uint64_t{0};
+  std::vector<RedriveItem> items;
+  Status s = collect_dead_letters(*this, dlq, count, items);
+  if (!s) return s;
+  if (!(s = check_redrive_targets(*this, db, items, now_ms))) return s;
   std::vector<StreamId> moved;
-  for (const Item& item : items) {
+  for (const RedriveItem& item : items) {
     auto o = open(db, item.target, now_ms);
     if (!o) return o.status();
-    if (!*o) {
-      Status s = create(db, item.target);  // the origin was deleted: redrive recreates it
-      if (!s) return s;
-    }
+    if (!*o && !(s = create(db, item.target))) return s;  // a deleted origin is recreated
     std::vector<std::string_view> pairs(item.entry.pairs.begin(), item.entry.pairs.end());
     StreamId added;
     auto out = append(StreamId{}, false, true, pairs, now_ms, added);
     if (!out) return out.status();
     if (*out != AppendOutcome::Added) {
       return Status::error("ERR cannot redrive to '" + item.target +
-                           "': its last id is at the "
-                           "maximum");
+                           "': its last id is at the maximum");
     }
     on_target(item.target);
     moved.push_back(item.entry.id);

@@ -283,6 +283,7 @@ class StreamStore {
   uint64_t node_max_bytes_ = 4096, node_max_entries_ = 100;
   uint64_t idmp_default_duration_ = 100, idmp_default_maxsize_ = 100;
   Status idmp_evict_head(uint64_t pid_hash, std::string& producer_value);
+  Status idmp_evict_due(uint64_t pid_hash, std::string& producer_value, int64_t now_ms);
   std::string k_, v_, k2_, ek_, fields_;  // scratch: no allocation per command once warm
 };
 
