@@ -12,21 +12,20 @@ Output is TAP: "ok N - name" / "not ok N - name" plus "# ..." diagnostics,
 then "1..N".  Exit status 1 if any test failed.
 """
 
-import argparse
 import gc
 import os
 import random
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import traceback
 
 import redis
 from redis.exceptions import AuthenticationError, ResponseError
+
+import pbtest
+from pbtest import check, eq, raises, start_server, wait_blocked, wait_until
 
 HOST = "127.0.0.1"
 PORT = 0
@@ -35,10 +34,6 @@ SERVER_BIN = ""
 PREFIX = "pbpy:%d:%d:" % (os.getpid(), random.randrange(1 << 30))
 
 TESTS = []
-
-
-class Skip(Exception):
-    """Raised by a test whose feature the server does not have yet."""
 
 
 def test(fn):
@@ -60,59 +55,6 @@ def wipe(r, pattern="*"):
     ks = list(r.scan_iter(match=PREFIX + pattern, count=500))
     for i in range(0, len(ks), 500):
         r.delete(*ks[i:i + 500])
-
-
-def eq(got, want, what=""):
-    if got != want:
-        raise AssertionError("%s: got %r, want %r" % (what or "value", got, want))
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def raises(exc, fn, *args, contains=None, **kw):
-    try:
-        fn(*args, **kw)
-    except exc as e:
-        if contains is not None and contains not in str(e):
-            raise AssertionError("error %r does not contain %r" % (str(e), contains))
-        return e
-    raise AssertionError("%s did not raise %s" % (getattr(fn, "__name__", fn), exc))
-
-
-def wait_until(cond, timeout=5.0, step=0.02):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(step)
-    return cond()
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def blocked_clients(r):
-    try:
-        return int(r.info("clients").get("blocked_clients", -1))
-    except Exception:
-        return -1
-
-
-def wait_blocked(r, n):
-    """Wait until n clients are blocked; if the server does not report it, sleep."""
-    if blocked_clients(r) < 0:
-        time.sleep(0.5)
-        return
-    if not wait_until(lambda: blocked_clients(r) >= n, timeout=5):
-        raise AssertionError("expected %d blocked client(s), INFO says %d" % (n, blocked_clients(r)))
 
 
 # --------------------------------------------------------------------------- lists
@@ -643,26 +585,7 @@ def auth_with_requirepass():
     tmp = tempfile.mkdtemp(prefix="pb-client-auth.")
     proc = None
     try:
-        for _attempt in range(5):
-            port = free_port()
-            log = open(os.path.join(tmp, "server.log"), "wb")
-            proc = subprocess.Popen([SERVER_BIN, "--port", str(port), "--bind", "127.0.0.1",
-                                     "--dir", tmp, "--save", "", "--requirepass", pw],
-                                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-            log.close()
-
-            def up():
-                try:
-                    redis.Redis(host=HOST, port=port, password=pw, socket_timeout=2).ping()
-                    return True
-                except Exception:
-                    return False
-
-            if wait_until(lambda: proc.poll() is not None or up(), timeout=20, step=0.1) and proc.poll() is None:
-                break
-            proc.kill()
-            proc.wait()
-            proc = None
+        proc, port = start_server(SERVER_BIN, tmp, ["--requirepass", pw], host=HOST, password=pw)
         check(proc is not None, "second server with --requirepass did not start")
 
         def c(**kw):
@@ -700,37 +623,9 @@ def auth_with_requirepass():
 
 def main():
     global HOST, PORT, DIR, SERVER_BIN
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--host", default=os.environ.get("PB_HOST", "127.0.0.1"))
-    ap.add_argument("--port", type=int, default=int(os.environ.get("PB_PORT", "0")))
-    ap.add_argument("--dir", default=os.environ.get("PB_DIR", ""))
-    ap.add_argument("--server-bin", default=os.environ.get("PB_SERVER_BIN", ""))
-    ap.add_argument("only", nargs="*", help="run only these tests")
-    a = ap.parse_args()
-    if not a.port:
-        ap.error("no port: pass --port or set PB_PORT")
+    a = pbtest.parse_args(__doc__, TESTS, "dir", "server-bin")
     HOST, PORT, DIR, SERVER_BIN = a.host, a.port, a.dir, a.server_bin
-    # On SIGTERM unwind normally, so that finally blocks stop any server started here.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    tests = [t for t in TESTS if not a.only or t.__name__ in a.only]
-    if a.only and len(tests) != len(a.only):
-        ap.error("unknown test in %r; known: %s" % (a.only, " ".join(t.__name__ for t in TESTS)))
-    print("# redis-py %s against %s:%d" % (redis.__version__, HOST, PORT), flush=True)
-    failed = 0
-    for i, t in enumerate(tests, 1):
-        t0 = time.monotonic()
-        try:
-            t()
-            print("ok %d - redis-py %s (%.2fs)" % (i, t.__name__, time.monotonic() - t0), flush=True)
-        except Skip as e:
-            print("ok %d - redis-py %s # SKIP %s" % (i, t.__name__, e), flush=True)
-        except Exception:
-            failed += 1
-            print("not ok %d - redis-py %s" % (i, t.__name__), flush=True)
-            for line in traceback.format_exc().rstrip().splitlines():
-                print("#   " + line, flush=True)
-    print("1..%d" % len(tests), flush=True)
-    return 1 if failed else 0
+    return pbtest.run(a.tests, "redis-py %s against %s:%d" % (redis.__version__, HOST, PORT))
 
 
 if __name__ == "__main__":

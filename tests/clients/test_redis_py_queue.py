@@ -9,18 +9,18 @@ sets them).  Output is TAP ("ok N - name", "not ok N - name" with "# " diagnosti
 exit status 1 if any test failed.  Every key and channel carries a per-run prefix.
 """
 
-import argparse
 import os
 import queue
 import random
-import signal
 import sys
 import threading
 import time
-import traceback
 
 import redis
 from redis.exceptions import ResponseError, WatchError
+
+import pbtest
+from pbtest import Background, blocked_clients, check, eq, wait_blocked, wait_until
 
 HOST = "127.0.0.1"
 PORT = 0
@@ -44,34 +44,6 @@ def k(name):
     return NS + name
 
 
-def expect(got, want, what):
-    if got != want:
-        raise AssertionError("%s: got %r, want %r" % (what, got, want))
-
-
-def expect_true(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def until(pred, limit=5.0):
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.01)
-    return pred()
-
-
-def blocked(r):
-    return int(r.info("clients").get("blocked_clients", -1))
-
-
-def await_blocked(r, n):
-    if not until(lambda: blocked(r) == n):
-        raise AssertionError("blocked_clients is %d, expected %d" % (blocked(r), n))
-
-
 def drop(r, *names):
     r.delete(*[k(n) for n in names])
 
@@ -84,30 +56,6 @@ def next_message(p, kinds=("message", "pmessage"), limit=5.0):
         if m is not None and m["type"] in kinds:
             return m
     raise AssertionError("no %s message within %.1fs" % ("/".join(kinds), limit))
-
-
-class Background:
-    """Runs fn in a thread and keeps its result or exception."""
-
-    def __init__(self, fn, *args, **kw):
-        self.result = None
-        self.error = None
-        self.thread = threading.Thread(target=self._run, args=(fn, args, kw), daemon=True)
-        self.thread.start()
-
-    def _run(self, fn, args, kw):
-        try:
-            self.result = fn(*args, **kw)
-        except Exception as e:  # handed to the test thread by get()
-            self.error = e
-
-    def get(self, timeout=10):
-        self.thread.join(timeout)
-        if self.thread.is_alive():
-            raise AssertionError("background call still running after %ss" % timeout)
-        if self.error is not None:
-            raise self.error
-        return self.result
 
 
 # ------------------------------------------------------------------ pipelines and transactions
@@ -123,10 +71,10 @@ def pipeline_transaction_runs_atomically():
         pipe.lmove(q, p, "RIGHT", "LEFT")
         pipe.lrange(q, 0, -1)
         pipe.llen(p)
-        expect(pipe.execute(), [3, 4, "c", ["z", "a", "b"], 1], "EXEC results")
-        expect(r.lrange(p, 0, -1), ["c"], "destination after EXEC")
+        eq(pipe.execute(), [3, 4, "c", ["z", "a", "b"], 1], "EXEC results")
+        eq(r.lrange(p, 0, -1), ["c"], "destination after EXEC")
         with r.pipeline() as pipe:
-            expect(pipe.execute(), [], "empty transaction")
+            eq(pipe.execute(), [], "empty transaction")
     finally:
         r.delete(q, p)
 
@@ -143,11 +91,11 @@ def pipeline_without_transaction():
         pipe.lset(k("pipe:missing"), 0, "x")  # an error in the middle
         pipe.llen(q)
         res = pipe.execute(raise_on_error=False)
-        expect(res[:500], list(range(1, 501)), "RPUSH replies")
-        expect(res[500], ["v0", "v1", "v2"], "LRANGE")
-        expect_true(isinstance(res[501], ResponseError), "LSET on a missing key is an error")
-        expect(str(res[501]), "no such key", "error text")
-        expect(res[502], 500, "command after the error ran")
+        eq(res[:500], list(range(1, 501)), "RPUSH replies")
+        eq(res[500], ["v0", "v1", "v2"], "LRANGE")
+        check(isinstance(res[501], ResponseError), "LSET on a missing key is an error")
+        eq(str(res[501]), "no such key", "error text")
+        eq(res[502], 500, "command after the error ran")
     finally:
         r.delete(q)
 
@@ -166,12 +114,12 @@ def transaction_with_queuing_error_is_discarded():
             raise AssertionError("execute() did not raise")
         except ResponseError as e:
             # redis-py reports the command that was refused while queuing.
-            expect_true("unknown command" in str(e), "error names the cause: %s" % e)
-        expect(r.exists(q), 0, "nothing of the aborted transaction ran")
+            check("unknown command" in str(e), "error names the cause: %s" % e)
+        eq(r.exists(q), 0, "nothing of the aborted transaction ran")
         # The same connection works afterwards.
         pipe = r.pipeline()
         pipe.rpush(q, "ok")
-        expect(pipe.execute(), [1], "next transaction")
+        eq(pipe.execute(), [1], "next transaction")
     finally:
         r.delete(q)
 
@@ -187,12 +135,12 @@ def transaction_runtime_error_does_not_stop_the_rest():
         pipe.lset(q, 5, "v")
         pipe.rpush(q, "b")
         res = pipe.execute(raise_on_error=False)
-        expect_true(isinstance(res[0], ResponseError) and str(res[0]) == "no such key",
+        check(isinstance(res[0], ResponseError) and str(res[0]) == "no such key",
                     "LSET missing key: %r" % (res[0],))
-        expect(res[1], 1, "RPUSH after the error")
-        expect_true(isinstance(res[2], ResponseError) and str(res[2]) == "index out of range",
+        eq(res[1], 1, "RPUSH after the error")
+        check(isinstance(res[2], ResponseError) and str(res[2]) == "index out of range",
                     "LSET out of range: %r" % (res[2],))
-        expect(res[3], 2, "last RPUSH")
+        eq(res[3], 2, "last RPUSH")
         pipe = r.pipeline()
         pipe.lset(k("rt:missing"), 0, "v")
         pipe.rpush(q, "c")
@@ -200,8 +148,8 @@ def transaction_runtime_error_does_not_stop_the_rest():
             pipe.execute()
             raise AssertionError("execute() did not raise")
         except ResponseError as e:
-            expect_true("no such key" in str(e), "raised error: %s" % e)
-        expect(r.lrange(q, 0, -1), ["a", "b", "c"], "all pushes ran")
+            check("no such key" in str(e), "raised error: %s" % e)
+        eq(r.lrange(q, 0, -1), ["a", "b", "c"], "all pushes ran")
     finally:
         r.delete(q)
 
@@ -217,9 +165,9 @@ def blocking_commands_in_a_transaction_do_not_block():
         pipe.rpush(q, "x")
         pipe.brpoplpush(q, d, 0)
         t0 = time.monotonic()
-        expect(pipe.execute(), [None, None, 1, "x"], "EXEC results")
-        expect_true(time.monotonic() - t0 < 2, "EXEC returned at once")
-        expect(r.lrange(d, 0, -1), ["x"], "moved inside the transaction")
+        eq(pipe.execute(), [None, None, 1, "x"], "EXEC results")
+        check(time.monotonic() - t0 < 2, "EXEC returned at once")
+        eq(r.lrange(d, 0, -1), ["x"], "moved inside the transaction")
     finally:
         r.delete(q, d)
 
@@ -242,10 +190,10 @@ def watch_with_transaction_helper_retries():
             pipe.rpush(q, "len=%d" % n)
 
         res = r.transaction(append_length, q)
-        expect(len(calls), 2, "attempts (first one hit WatchError)")
-        expect(calls, [1, 2], "lengths seen")
-        expect(res, [3], "EXEC result of the retry")
-        expect(r.lrange(q, 0, -1), ["seed", "sneaked-in", "len=2"], "list")
+        eq(len(calls), 2, "attempts (first one hit WatchError)")
+        eq(calls, [1, 2], "lengths seen")
+        eq(res, [3], "EXEC result of the retry")
+        eq(r.lrange(q, 0, -1), ["seed", "sneaked-in", "len=2"], "list")
     finally:
         r.delete(q)
 
@@ -266,14 +214,14 @@ def watch_error_when_key_changes():
                 raise AssertionError("no WatchError")
             except WatchError:
                 pass
-        expect(r.lrange(q, 0, -1), ["x"], "the transaction did not run")
+        eq(r.lrange(q, 0, -1), ["x"], "the transaction did not run")
         # A watched key left alone lets it run.
         with r.pipeline() as pipe:
             pipe.watch(q)
             other.rpush(k("watch2:unrelated"), "y")
             pipe.multi()
             pipe.rpush(q, "mine")
-            expect(pipe.execute(), [2], "EXEC")
+            eq(pipe.execute(), [2], "EXEC")
         # UNWATCH (pipe.reset / unwatch) forgets the watch.
         with r.pipeline() as pipe:
             pipe.watch(q)
@@ -281,7 +229,7 @@ def watch_error_when_key_changes():
             other.lpush(q, "y")
             pipe.multi()
             pipe.llen(q)
-            expect(pipe.execute(), [3], "EXEC after UNWATCH")
+            eq(pipe.execute(), [3], "EXEC after UNWATCH")
     finally:
         r.delete(q, k("watch2:unrelated"))
 
@@ -315,7 +263,7 @@ def optimistic_locking_under_contention():
         for t in ts:
             t.join(60)
         total = threads * per_thread
-        expect(r.lrange(q, 0, -1), [str(i) for i in range(total)], "appends are serialised")
+        eq(r.lrange(q, 0, -1), [str(i) for i in range(total)], "appends are serialised")
         print("#   %d transactions, %d WatchError retries" % (total, sum(retries)), flush=True)
     finally:
         r.delete(q)
@@ -335,9 +283,9 @@ def pubsub_listener_thread_receives_in_order():
         confirmations = []
         while len(confirmations) < 2:
             m = p.get_message(timeout=5)
-            expect_true(m is not None, "subscribe confirmation arrived")
+            check(m is not None, "subscribe confirmation arrived")
             confirmations.append((m["type"], m["channel"], m["data"]))
-        expect(confirmations, [("subscribe", ch1, 1), ("subscribe", ch2, 2)], "confirmations")
+        eq(confirmations, [("subscribe", ch1, 1), ("subscribe", ch2, 2)], "confirmations")
 
         def listen():
             while not stop.is_set():
@@ -349,13 +297,13 @@ def pubsub_listener_thread_receives_in_order():
         t.start()
         n = 200
         for i in range(n):
-            expect(r.publish(ch1 if i % 2 == 0 else ch2, "m%d" % i), 1, "PUBLISH receivers")
-        expect(r.publish(k("ps:nobody"), "lost"), 0, "PUBLISH to a channel nobody hears")
+            eq(r.publish(ch1 if i % 2 == 0 else ch2, "m%d" % i), 1, "PUBLISH receivers")
+        eq(r.publish(k("ps:nobody"), "lost"), 0, "PUBLISH to a channel nobody hears")
         msgs = [got.get(timeout=5) for _ in range(n)]
-        expect([m["data"] for m in msgs], ["m%d" % i for i in range(n)], "payloads in order")
-        expect([m["channel"] for m in msgs[:2]], [ch1, ch2], "channels")
-        expect({m["type"] for m in msgs}, {"message"}, "message types")
-        expect_true(got.empty(), "no extra messages")
+        eq([m["data"] for m in msgs], ["m%d" % i for i in range(n)], "payloads in order")
+        eq([m["channel"] for m in msgs[:2]], [ch1, ch2], "channels")
+        eq({m["type"] for m in msgs}, {"message"}, "message types")
+        check(got.empty(), "no extra messages")
         stop.set()
         t.join(5)
     finally:
@@ -371,27 +319,27 @@ def pubsub_patterns():
     try:
         p.psubscribe(pat)
         m = p.get_message(timeout=5)
-        expect((m["type"], m["channel"], m["data"]), ("psubscribe", pat, 1), "confirmation")
+        eq((m["type"], m["channel"], m["data"]), ("psubscribe", pat, 1), "confirmation")
         p.subscribe(k("news.sport"))
         m = p.get_message(timeout=5)
-        expect((m["type"], m["data"]), ("subscribe", 2), "channel subscription counted too")
-        expect(r.publish(k("news.sport"), "goal"), 2, "one channel and one pattern receiver")
-        expect(r.publish(k("news.weather"), "rain"), 1, "pattern only")
-        expect(r.publish(k("sports"), "x"), 0, "no match")
+        eq((m["type"], m["data"]), ("subscribe", 2), "channel subscription counted too")
+        eq(r.publish(k("news.sport"), "goal"), 2, "one channel and one pattern receiver")
+        eq(r.publish(k("news.weather"), "rain"), 1, "pattern only")
+        eq(r.publish(k("sports"), "x"), 0, "no match")
         seen = []
         while len(seen) < 3:
             m = p.get_message(timeout=5)
-            expect_true(m is not None, "message %d arrived" % len(seen))
+            check(m is not None, "message %d arrived" % len(seen))
             seen.append((m["type"], m["pattern"], m["channel"], m["data"]))
-        expect(sorted(seen[:2]), sorted([
+        eq(sorted(seen[:2]), sorted([
             ("pmessage", pat, k("news.sport"), "goal"),
             ("message", None, k("news.sport"), "goal"),
         ]), "both deliveries of the first message")
-        expect(seen[2], ("pmessage", pat, k("news.weather"), "rain"), "pattern delivery")
+        eq(seen[2], ("pmessage", pat, k("news.weather"), "rain"), "pattern delivery")
         p.punsubscribe(pat)
         m = p.get_message(timeout=5)
-        expect((m["type"], m["channel"], m["data"]), ("punsubscribe", pat, 1), "punsubscribe")
-        expect(r.publish(k("news.weather"), "sun"), 0, "no pattern any more")
+        eq((m["type"], m["channel"], m["data"]), ("punsubscribe", pat, 1), "punsubscribe")
+        eq(r.publish(k("news.weather"), "sun"), 0, "no pattern any more")
     finally:
         p.close()
 
@@ -405,27 +353,27 @@ def pubsub_introspection_and_unsubscribe():
         p.subscribe(a, b)
         p.psubscribe(k("intro:*"))
         for _ in range(3):
-            expect_true(p.get_message(timeout=5) is not None, "confirmation")
+            check(p.get_message(timeout=5) is not None, "confirmation")
         chans = sorted(c for c in r.pubsub_channels(k("intro:*")))
-        expect(chans, [a, b], "PUBSUB CHANNELS pattern")
-        expect(r.pubsub_numsub(a, b, k("intro:none")), [(a, 1), (b, 1), (k("intro:none"), 0)],
+        eq(chans, [a, b], "PUBSUB CHANNELS pattern")
+        eq(r.pubsub_numsub(a, b, k("intro:none")), [(a, 1), (b, 1), (k("intro:none"), 0)],
                "PUBSUB NUMSUB")
-        expect_true(r.pubsub_numpat() >= 1, "PUBSUB NUMPAT counts the pattern")
+        check(r.pubsub_numpat() >= 1, "PUBSUB NUMPAT counts the pattern")
         p.unsubscribe(a)
         m = p.get_message(timeout=5)
-        expect((m["type"], m["channel"], m["data"]), ("unsubscribe", a, 2), "unsubscribe count")
-        expect(r.publish(a, "x"), 1, "only the pattern hears a now")
+        eq((m["type"], m["channel"], m["data"]), ("unsubscribe", a, 2), "unsubscribe count")
+        eq(r.publish(a, "x"), 1, "only the pattern hears a now")
         p.unsubscribe()
         p.punsubscribe()
         kinds = []
         while len(kinds) < 2:
             m = p.get_message(timeout=5)
-            expect_true(m is not None, "more messages")
+            check(m is not None, "more messages")
             if m["type"] != "pmessage":
                 kinds.append((m["type"], m["data"]))
-        expect(kinds[-1][1], 0, "no subscriptions left")
-        expect(r.publish(b, "x"), 0, "nobody left")
-        expect(r.pubsub_numsub(a), [(a, 0)], "NUMSUB after unsubscribe")
+        eq(kinds[-1][1], 0, "no subscriptions left")
+        eq(r.publish(b, "x"), 0, "nobody left")
+        eq(r.pubsub_numsub(a), [(a, 0)], "NUMSUB after unsubscribe")
     finally:
         p.close()
 
@@ -439,10 +387,10 @@ def pubsub_run_in_thread_with_handlers():
     p.subscribe(**{ch: lambda m: received.put(m["data"])})
     worker = p.run_in_thread(sleep_time=0.01, daemon=True)
     try:
-        expect_true(until(lambda: r.pubsub_numsub(ch) == [(ch, 1)]), "subscribed")
+        check(wait_until(lambda: r.pubsub_numsub(ch) == [(ch, 1)]), "subscribed")
         for i in range(50):
             r.publish(ch, "job-%d" % i)
-        expect([received.get(timeout=5) for _ in range(50)],
+        eq([received.get(timeout=5) for _ in range(50)],
                ["job-%d" % i for i in range(50)], "handled payloads")
     finally:
         worker.stop()
@@ -458,12 +406,12 @@ def pubsub_fanout_to_many_subscribers():
     try:
         for s in subs:
             s.subscribe(ch)
-            expect(next_message(s, ("subscribe",))["data"], 1, "confirmation")
+            eq(next_message(s, ("subscribe",))["data"], 1, "confirmation")
         for i in range(20):
-            expect(r.publish(ch, "m%d" % i), 10, "receivers")
+            eq(r.publish(ch, "m%d" % i), 10, "receivers")
         for n, s in enumerate(subs):
             got = [next_message(s)["data"] for _ in range(20)]
-            expect(got, ["m%d" % i for i in range(20)], "subscriber %d" % n)
+            eq(got, ["m%d" % i for i in range(20)], "subscriber %d" % n)
     finally:
         for s in subs:
             s.close()
@@ -479,9 +427,9 @@ def pubsub_binary_payloads():
         next_message(p, (b"subscribe", "subscribe"))
         payloads = [b"", b"\x00\xff\r\n", bytes(range(256)), b"x" * 200000]
         for pl in payloads:
-            expect(r.publish(ch, pl), 1, "receivers")
+            eq(r.publish(ch, pl), 1, "receivers")
         got = [next_message(p)["data"] for _ in payloads]
-        expect(got, payloads, "binary payloads")
+        eq(got, payloads, "binary payloads")
     finally:
         p.close()
 
@@ -494,16 +442,16 @@ def blmove_waits_for_a_push():
     waiter = conn()
     src, dst = k("bm:src"), k("bm:dst")
     try:
-        before = blocked(r)
+        before = blocked_clients(r)
         job = Background(waiter.blmove, src, dst, 0, "RIGHT", "LEFT")
-        await_blocked(r, before + 1)
-        expect(r.rpush(src, "a", "b"), 2, "RPUSH")
-        expect(job.get(), "b", "BLMOVE result")
-        expect(r.lrange(dst, 0, -1), ["b"], "destination")
-        expect(r.lrange(src, 0, -1), ["a"], "source")
+        wait_blocked(r, before + 1, exactly=True)
+        eq(r.rpush(src, "a", "b"), 2, "RPUSH")
+        eq(job.get(), "b", "BLMOVE result")
+        eq(r.lrange(dst, 0, -1), ["b"], "destination")
+        eq(r.lrange(src, 0, -1), ["a"], "source")
         t0 = time.monotonic()
-        expect(waiter.blmove(k("bm:none"), dst, 0.2), None, "BLMOVE timeout")
-        expect_true(time.monotonic() - t0 >= 0.15, "waited for the timeout")
+        eq(waiter.blmove(k("bm:none"), dst, 0.2), None, "BLMOVE timeout")
+        check(time.monotonic() - t0 >= 0.15, "waited for the timeout")
     finally:
         drop(r, "bm:src", "bm:dst")
 
@@ -514,13 +462,13 @@ def brpoplpush_waits_and_times_out():
     waiter = conn()
     src, dst = k("brpl:src"), k("brpl:dst")
     try:
-        before = blocked(r)
+        before = blocked_clients(r)
         job = Background(waiter.brpoplpush, src, dst, 5)
-        await_blocked(r, before + 1)
+        wait_blocked(r, before + 1, exactly=True)
         r.lpush(src, "x", "y")
-        expect(job.get(), "x", "BRPOPLPUSH result")
-        expect(r.lrange(dst, 0, -1), ["x"], "destination")
-        expect(waiter.brpoplpush(k("brpl:none"), dst, 1), None, "timeout")
+        eq(job.get(), "x", "BRPOPLPUSH result")
+        eq(r.lrange(dst, 0, -1), ["x"], "destination")
+        eq(waiter.brpoplpush(k("brpl:none"), dst, 1), None, "timeout")
     finally:
         r.delete(src, dst)
 
@@ -532,21 +480,21 @@ def blmpop_and_lmpop():
     k1, k2 = k("mp:1"), k("mp:2")
     try:
         r.rpush(k2, "a", "b", "c")
-        expect(r.lmpop(2, k1, k2, direction="LEFT"), [k2, ["a"]], "LMPOP")
-        expect(r.lmpop(2, k1, k2, direction="RIGHT", count=5), [k2, ["c", "b"]], "LMPOP COUNT")
-        expect(r.lmpop(2, k1, k2, direction="LEFT"), None, "LMPOP on nothing")
-        expect(waiter.blmpop(0.1, 2, k1, k2, direction="LEFT"), None, "BLMPOP timeout")
-        before = blocked(r)
+        eq(r.lmpop(2, k1, k2, direction="LEFT"), [k2, ["a"]], "LMPOP")
+        eq(r.lmpop(2, k1, k2, direction="RIGHT", count=5), [k2, ["c", "b"]], "LMPOP COUNT")
+        eq(r.lmpop(2, k1, k2, direction="LEFT"), None, "LMPOP on nothing")
+        eq(waiter.blmpop(0.1, 2, k1, k2, direction="LEFT"), None, "BLMPOP timeout")
+        before = blocked_clients(r)
         job = Background(waiter.blmpop, 0, 2, k1, k2, direction="LEFT", count=2)
-        await_blocked(r, before + 1)
+        wait_blocked(r, before + 1, exactly=True)
         r.rpush(k2, "x", "y", "z")
-        expect(job.get(), [k2, ["x", "y"]], "BLMPOP served")
-        expect(r.lrange(k2, 0, -1), ["z"], "rest stays")
+        eq(job.get(), [k2, ["x", "y"]], "BLMPOP served")
+        eq(r.lrange(k2, 0, -1), ["z"], "rest stays")
         try:
             r.execute_command("BLMPOP", 0, 0, k1, "LEFT")
             raise AssertionError("no error")
         except ResponseError as e:
-            expect(str(e), "numkeys should be greater than 0", "error text")
+            eq(str(e), "numkeys should be greater than 0", "error text")
     finally:
         r.delete(k1, k2)
 
@@ -557,21 +505,21 @@ def client_unblock_from_redis_py():
     waiter = conn()
     try:
         wid = waiter.client_id()
-        before = blocked(r)
+        before = blocked_clients(r)
         job = Background(waiter.blmove, k("ub:src"), k("ub:dst"), 0)
-        await_blocked(r, before + 1)
-        expect(r.client_unblock(wid), True, "CLIENT UNBLOCK")
-        expect(job.get(), None, "unblocked BLMOVE returns None")
-        expect(r.client_unblock(wid), False, "not blocked any more")
+        wait_blocked(r, before + 1, exactly=True)
+        eq(r.client_unblock(wid), True, "CLIENT UNBLOCK")
+        eq(job.get(), None, "unblocked BLMOVE returns None")
+        eq(r.client_unblock(wid), False, "not blocked any more")
         job = Background(waiter.blpop, k("ub:src"), 0)
-        await_blocked(r, before + 1)
-        expect(r.client_unblock(wid, error=True), True, "CLIENT UNBLOCK ERROR")
+        wait_blocked(r, before + 1, exactly=True)
+        eq(r.client_unblock(wid, error=True), True, "CLIENT UNBLOCK ERROR")
         try:
             job.get()
             raise AssertionError("BLPOP did not raise")
         except ResponseError as e:
-            expect(str(e), "UNBLOCKED client unblocked via CLIENT UNBLOCK", "error text")
-        expect(waiter.ping(), True, "connection usable")
+            eq(str(e), "UNBLOCKED client unblocked via CLIENT UNBLOCK", "error text")
+        eq(waiter.ping(), True, "connection usable")
     finally:
         drop(r, "ub:src", "ub:dst")
 
@@ -624,12 +572,12 @@ def reliable_queue_pattern():
         stop.set()
         for w in ws:
             w.join(5)
-        expect(errors, [], "worker errors")
+        eq(errors, [], "worker errors")
         jobs = sorted(j for _, j in results)
-        expect(jobs, ["job-%04d" % i for i in range(n_jobs)], "each job processed exactly once")
-        expect_true(done.empty(), "no job processed twice")
-        expect(r.llen(q), 0, "queue drained")
-        expect(r.llen(processing), 0, "processing list empty")
+        eq(jobs, ["job-%04d" % i for i in range(n_jobs)], "each job processed exactly once")
+        check(done.empty(), "no job processed twice")
+        eq(r.llen(q), 0, "queue drained")
+        eq(r.llen(processing), 0, "processing list empty")
         print("#   per worker: %s" % sorted(
             sum(1 for w, _ in results if w == i) for i in range(n_workers)), flush=True)
     finally:
@@ -644,54 +592,29 @@ def reliable_queue_recovers_a_crashed_workers_job():
     try:
         r.lpush(q, "j1", "j2", "j3")
         # A worker takes j1 and dies before acknowledging it.
-        expect(r.lmove(q, processing, "RIGHT", "LEFT"), "j1", "take j1")
+        eq(r.lmove(q, processing, "RIGHT", "LEFT"), "j1", "take j1")
         # Another takes j2 and acknowledges it.
-        expect(r.lmove(q, processing, "RIGHT", "LEFT"), "j2", "take j2")
-        expect(r.lrem(processing, 1, "j2"), 1, "ack j2")
-        expect(r.lrange(processing, 0, -1), ["j1"], "j1 stranded in processing")
+        eq(r.lmove(q, processing, "RIGHT", "LEFT"), "j2", "take j2")
+        eq(r.lrem(processing, 1, "j2"), 1, "ack j2")
+        eq(r.lrange(processing, 0, -1), ["j1"], "j1 stranded in processing")
         # The reaper puts stranded jobs back at the consuming end of the queue.
         while r.lmove(processing, q, "RIGHT", "RIGHT") is not None:
             pass
-        expect(r.lrange(q, 0, -1), ["j3", "j1"], "j1 is next again")
-        expect(r.blmove(q, processing, 1, "RIGHT", "LEFT"), "j1", "j1 redelivered")
-        expect(r.lrem(processing, 0, "j1"), 1, "ack j1")
-        expect(r.lpos(q, "j3"), 0, "LPOS of the remaining job")
-        expect(r.exists(processing), 0, "processing list gone when empty")
+        eq(r.lrange(q, 0, -1), ["j3", "j1"], "j1 is next again")
+        eq(r.blmove(q, processing, 1, "RIGHT", "LEFT"), "j1", "j1 redelivered")
+        eq(r.lrem(processing, 0, "j1"), 1, "ack j1")
+        eq(r.lpos(q, "j3"), 0, "LPOS of the remaining job")
+        eq(r.exists(processing), 0, "processing list gone when empty")
     finally:
         r.delete(q, processing)
 
 
 def main():
     global HOST, PORT
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--host", default=os.environ.get("PB_HOST", "127.0.0.1"))
-    ap.add_argument("--port", type=int, default=int(os.environ.get("PB_PORT", "0")))
-    ap.add_argument("only", nargs="*", help="run only these tests")
-    args = ap.parse_args()
-    if not args.port:
-        ap.error("no port: pass --port or set PB_PORT")
-    HOST, PORT = args.host, args.port
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    chosen = [t for t in ALL_TESTS if not args.only or t.__name__ in args.only]
-    if args.only and len(chosen) != len(set(args.only)):
-        ap.error("unknown test; known: " + " ".join(t.__name__ for t in ALL_TESTS))
-    print("# redis-py %s (queue patterns) against %s:%d" % (redis.__version__, HOST, PORT),
-          flush=True)
-    failures = 0
-    for n, t in enumerate(chosen, 1):
-        began = time.monotonic()
-        try:
-            t()
-        except Exception:
-            failures += 1
-            print("not ok %d - redis-py %s" % (n, t.__name__), flush=True)
-            for line in traceback.format_exc().rstrip().splitlines():
-                print("#   " + line, flush=True)
-        else:
-            print("ok %d - redis-py %s (%.2fs)" % (n, t.__name__, time.monotonic() - began),
-                  flush=True)
-    print("1..%d" % len(chosen), flush=True)
-    return 1 if failures else 0
+    a = pbtest.parse_args(__doc__, ALL_TESTS)
+    HOST, PORT = a.host, a.port
+    return pbtest.run(a.tests, "redis-py %s (queue patterns) against %s:%d"
+                      % (redis.__version__, HOST, PORT))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ starts a second server of its own on a temporary --dir.  Output is TAP ("ok N - 
 key carries a per-run prefix.
 """
 
-import argparse
 import os
 import random
 import signal
@@ -24,10 +23,12 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 
 import redis
 from redis.exceptions import ResponseError, WatchError
+
+import pbtest
+from pbtest import Background, check, eq, raises, start_server, wait_blocked, wait_until
 
 HOST = "127.0.0.1"
 PORT = 0
@@ -51,83 +52,10 @@ def key(name):
     return PREFIX + name
 
 
-def eq(got, want, what=""):
-    if got != want:
-        raise AssertionError("%s: got %r, want %r" % (what or "value", got, want))
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def raises(exc, fn, *args, contains=None, **kw):
-    try:
-        fn(*args, **kw)
-    except exc as e:
-        if contains is not None and contains not in str(e):
-            raise AssertionError("error %r does not contain %r" % (str(e), contains))
-        return e
-    raise AssertionError("%s did not raise %s" % (getattr(fn, "__name__", fn), exc))
-
-
-def wait_until(cond, timeout=5.0, step=0.02):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(step)
-    return cond()
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def blocked_clients(r):
-    return int(r.info("clients").get("blocked_clients", -1))
-
-
-def wait_blocked(r, n):
-    if not wait_until(lambda: blocked_clients(r) >= n, timeout=5):
-        raise AssertionError("expected %d blocked client(s), INFO says %d" % (n, blocked_clients(r)))
-
-
 def sid(s):
     """A stream id as a comparable (ms, seq) tuple."""
     ms, seq = s.split("-")
     return int(ms), int(seq)
-
-
-class Background:
-    """Runs fn in a thread and keeps its result or exception."""
-
-    def __init__(self, fn, *args, **kw):
-        self.result = None
-        self.error = None
-        self.t0 = time.monotonic()
-        self.dt = None
-        self.thread = threading.Thread(target=self._run, args=(fn, args, kw), daemon=True)
-        self.thread.start()
-
-    def _run(self, fn, args, kw):
-        try:
-            self.result = fn(*args, **kw)
-        except Exception as e:  # handed to the test thread by get()
-            self.error = e
-        self.dt = time.monotonic() - self.t0
-
-    def get(self, timeout=10):
-        self.thread.join(timeout)
-        if self.thread.is_alive():
-            raise AssertionError("background call still running after %ss" % timeout)
-        if self.error is not None:
-            raise self.error
-        return self.result
 
 
 # ------------------------------------------------------------------------------- producers
@@ -716,30 +644,14 @@ class Server:
         self.port = None
 
     def start(self):
-        for _attempt in range(5):
-            port = free_port()
-            log = open(os.path.join(self.dir, "server.log"), "ab")
-            # --appendonly yes is a no-op knob for Postbox; it makes a stand-in redis-server
-            # keep the data across a restart too.
-            proc = subprocess.Popen([SERVER_BIN, "--port", str(port), "--bind", "127.0.0.1",
-                                     "--dir", self.dir, "--save", "", "--appendonly", "yes",
-                                     "--appendfsync", "always"],
-                                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-            log.close()
-
-            def up():
-                try:
-                    return redis.Redis(host=HOST, port=port, socket_timeout=2).ping()
-                except Exception:
-                    return False
-
-            if wait_until(lambda: proc.poll() is not None or up(), timeout=20, step=0.05) \
-                    and proc.poll() is None:
-                self.proc, self.port = proc, port
-                return client(port=port)
-            proc.kill()
-            proc.wait()
-        raise AssertionError("could not start %s on %s" % (SERVER_BIN, self.dir))
+        # --appendonly yes is a no-op knob for Postbox; it makes a stand-in redis-server keep
+        # the data across a restart too.
+        proc, port = start_server(SERVER_BIN, self.dir,
+                                  ["--appendonly", "yes", "--appendfsync", "always"], host=HOST)
+        if proc is None:
+            raise AssertionError("could not start %s on %s" % (SERVER_BIN, self.dir))
+        self.proc, self.port = proc, port
+        return client(port=port)
 
     def stop(self, sig):
         if self.proc is None:
@@ -834,34 +746,10 @@ def streams_survive_a_restart():
 
 def main():
     global HOST, PORT, SERVER_BIN
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--host", default=os.environ.get("PB_HOST", "127.0.0.1"))
-    ap.add_argument("--port", type=int, default=int(os.environ.get("PB_PORT", "0")))
-    ap.add_argument("--server-bin", default=os.environ.get("PB_SERVER_BIN", ""))
-    ap.add_argument("only", nargs="*", help="run only these tests")
-    a = ap.parse_args()
-    if not a.port:
-        ap.error("no port: pass --port or set PB_PORT")
+    a = pbtest.parse_args(__doc__, TESTS, "server-bin")
     HOST, PORT, SERVER_BIN = a.host, a.port, a.server_bin
-    # On SIGTERM unwind normally, so that finally blocks stop any server started here.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    tests = [t for t in TESTS if not a.only or t.__name__ in a.only]
-    if a.only and len(tests) != len(set(a.only)):
-        ap.error("unknown test in %r; known: %s" % (a.only, " ".join(t.__name__ for t in TESTS)))
-    print("# redis-py %s (streams) against %s:%d" % (redis.__version__, HOST, PORT), flush=True)
-    failed = 0
-    for i, t in enumerate(tests, 1):
-        t0 = time.monotonic()
-        try:
-            t()
-            print("ok %d - redis-py %s (%.2fs)" % (i, t.__name__, time.monotonic() - t0), flush=True)
-        except Exception:
-            failed += 1
-            print("not ok %d - redis-py %s" % (i, t.__name__), flush=True)
-            for line in traceback.format_exc().rstrip().splitlines():
-                print("#   " + line, flush=True)
-    print("1..%d" % len(tests), flush=True)
-    return 1 if failed else 0
+    return pbtest.run(a.tests, "redis-py %s (streams) against %s:%d"
+                      % (redis.__version__, HOST, PORT))
 
 
 if __name__ == "__main__":

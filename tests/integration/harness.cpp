@@ -27,7 +27,6 @@
 #endif
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
 namespace postbox::it {
 
@@ -176,6 +175,35 @@ bool eventually(const std::function<bool()>& pred, Millis limit) {
     if (Clock::now() >= deadline) return pred();
     std::this_thread::sleep_for(5ms);
   }
+}
+
+Millis since(Clock::time_point t) {
+  return std::chrono::duration_cast<Millis>(Clock::now() - t);
+}
+
+long long now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void start(Client& c, const Cmd& cmd) {
+  c.send(cmd);
+  c.flush();
+}
+
+long long blocked_clients(Client& admin) {
+  Reply info = admin.cmd({"INFO", "clients"});
+  const std::string field = "blocked_clients:";
+  size_t at = info.str.find(field);
+  if (at == std::string::npos) return -1;
+  return std::stoll(info.str.substr(at + field.size()));
+}
+
+void await_blocked(Client& admin, long long n) {
+  bool reached = eventually([&] { return blocked_clients(admin) == n; }, 3000ms);
+  REQUIRE_MESSAGE(
+      reached, "blocked_clients never reached " << n << " (last " << blocked_clients(admin) << ")");
 }
 
 // ---------------------------------------------------------------- Client

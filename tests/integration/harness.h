@@ -27,6 +27,7 @@ namespace postbox::it {
 using namespace std::chrono_literals;
 using Cmd = std::vector<std::string>;
 using Millis = std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
 
 std::string server_binary();
 // Path of a real redis-server to diff against ($POSTBOX_ORACLE, then PATH), or "".
@@ -154,6 +155,17 @@ Differential::Normalise mask_if(std::function<bool(const Cmd&)> pred);
 
 // Polls `pred` every few ms until true or `limit` elapses; returns the last result.
 bool eventually(const std::function<bool()>& pred, Millis limit = 3000ms);
+Millis since(Clock::time_point t);
+// Wall-clock Unix time in ms, the clock of stream ids, XCLAIM TIME and PEXPIREAT.
+long long now_ms();
+
+// Sends a (blocking) command without waiting for its reply.
+void start(Client& c, const Cmd& cmd);
+// INFO clients' blocked_clients, or -1 when the server does not report it.
+long long blocked_clients(Client& admin);
+// Waits until exactly `n` clients are blocked: a blocking command sent with start() is only
+// known to be waiting once the server counts it.
+void await_blocked(Client& admin, long long n);
 // INFO <section> as field -> value (section headers and blank lines left out).
 std::map<std::string, std::string> info_map(Client& c, const std::string& section = "all");
 std::string cmd_str(const Cmd& cmd);

@@ -128,6 +128,11 @@ const Reply* Reply::field(std::string_view key) const {
   return nullptr;
 }
 
+Reply Reply::at(std::string_view key) const {
+  const Reply* v = field(key);
+  return v ? *v : error("no field " + std::string(key) + " in " + repr());
+}
+
 std::ostream& operator<<(std::ostream& os, const Reply& r) {
   return os << r.repr();
 }

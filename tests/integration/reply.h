@@ -53,6 +53,9 @@ struct Reply {
   std::vector<std::string> strings() const;
   // Value of a map entry whose key is the bulk/status `key`, or nullptr.
   const Reply* field(std::string_view key) const;
+  // field(key) by value for assertions: a missing field (or an error reply) gives an error
+  // naming it, which fails the CHECK it is compared in instead of dereferencing null.
+  Reply at(std::string_view key) const;
 };
 
 // Lets doctest print both sides of a failed CHECK(reply == expected).

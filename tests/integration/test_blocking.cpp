@@ -7,29 +7,6 @@
 #include "harness.h"
 
 using namespace postbox::it;
-using Clock = std::chrono::steady_clock;
-
-namespace {
-
-long long blocked_clients(Client& admin) {
-  Reply info = admin.cmd({"INFO", "clients"});
-  const std::string key = "blocked_clients:";
-  size_t at = info.str.find(key);
-  if (at == std::string::npos) return -1;
-  return std::stoll(info.str.substr(at + key.size()));
-}
-
-// Waits until the server reports `n` blocked clients (INFO clients, as Redis does).
-void wait_blocked(Client& admin, long long n) {
-  bool reached = eventually([&] { return blocked_clients(admin) == n; }, 3000ms);
-  REQUIRE_MESSAGE(reached, "blocked_clients never reached " << n);
-}
-
-Millis since(Clock::time_point t) {
-  return std::chrono::duration_cast<Millis>(Clock::now() - t);
-}
-
-}  // namespace
 
 TEST_SUITE("blocking") {
   TEST_CASE("BLPOP serves at once from the first non-empty key in argument order") {
@@ -78,7 +55,7 @@ TEST_SUITE("blocking") {
     Client pusher = server.client();
     waiter.send({"BLPOP", "q", "0"});
     waiter.flush();
-    wait_blocked(pusher, 1);
+    await_blocked(pusher, 1);
     CHECK_FALSE(waiter.try_read(300ms).has_value());
     CHECK(pusher.cmd({"RPUSH", "q", "hello"}) == integer(1));
     CHECK(waiter.read() == bulks({"q", "hello"}));
@@ -92,7 +69,7 @@ TEST_SUITE("blocking") {
     Client pusher = server.client();
     waiter.send({"BRPOP", "q", "5"});
     waiter.flush();
-    wait_blocked(pusher, 1);
+    await_blocked(pusher, 1);
     auto began = Clock::now();
     pusher.cmd({"LPUSH", "q", "x"});
     CHECK(waiter.read() == bulks({"q", "x"}));
@@ -105,7 +82,7 @@ TEST_SUITE("blocking") {
     Client pusher = server.client();
     waiter.send({"BLPOP", "k1", "k2", "k3", "0"});
     waiter.flush();
-    wait_blocked(pusher, 1);
+    await_blocked(pusher, 1);
     pusher.cmd({"RPUSH", "k3", "z"});
     CHECK(waiter.read() == bulks({"k3", "z"}));
   }
@@ -118,7 +95,7 @@ TEST_SUITE("blocking") {
       waiters.push_back(std::make_unique<Client>(server.port()));
       waiters.back()->send({"BLPOP", "q", "0"});
       waiters.back()->flush();
-      wait_blocked(admin, i + 1);
+      await_blocked(admin, i + 1);
     }
     CHECK(admin.cmd({"RPUSH", "q", "first"}) == integer(1));
     CHECK(waiters[0]->read() == bulks({"q", "first"}));
@@ -135,10 +112,10 @@ TEST_SUITE("blocking") {
     Client b = server.client();
     a.send({"BLPOP", "q", "0"});
     a.flush();
-    wait_blocked(admin, 1);
+    await_blocked(admin, 1);
     b.send({"BRPOP", "q", "0"});
     b.flush();
-    wait_blocked(admin, 2);
+    await_blocked(admin, 2);
     CHECK(admin.cmd({"RPUSH", "q", "1", "2", "3", "4"}) == integer(4));
     CHECK(a.read() == bulks({"q", "1"}));
     CHECK(b.read() == bulks({"q", "4"}));
@@ -151,7 +128,7 @@ TEST_SUITE("blocking") {
     Client pusher = server.client();
     waiter.send({"BLPOP", "q", "0"});
     waiter.flush();
-    wait_blocked(pusher, 1);
+    await_blocked(pusher, 1);
     CHECK(pusher.cmd({"LPUSH", "q", "a", "b", "c"}) == integer(3));
     CHECK(waiter.read() == bulks({"q", "c"}));
     CHECK(pusher.cmd({"LRANGE", "q", "0", "-1"}) == bulks({"b", "a"}));
@@ -164,9 +141,9 @@ TEST_SUITE("blocking") {
       Client gone = server.client();
       gone.send({"BLPOP", "q", "0"});
       gone.flush();
-      wait_blocked(pusher, 1);
+      await_blocked(pusher, 1);
     }
-    wait_blocked(pusher, 0);
+    await_blocked(pusher, 0);
     CHECK(pusher.cmd({"RPUSH", "q", "kept"}) == integer(1));
     CHECK(pusher.cmd({"LRANGE", "q", "0", "-1"}) == bulks({"kept"}));
   }
@@ -177,7 +154,7 @@ TEST_SUITE("blocking") {
     Client pusher = server.client();
     waiter.send({"BLPOP", "q", "0"});
     waiter.flush();
-    wait_blocked(pusher, 1);
+    await_blocked(pusher, 1);
     pusher.cmd({"SELECT", "1"});
     CHECK(pusher.cmd({"RPUSH", "q", "db1"}) == integer(1));
     CHECK_FALSE(waiter.try_read(200ms).has_value());
@@ -193,7 +170,7 @@ TEST_SUITE("blocking") {
     Client other = server.client();
     waiter.send({"BLPOP", "q", "0"});
     waiter.flush();
-    wait_blocked(other, 1);
+    await_blocked(other, 1);
     other.cmd({"SELECT", "1"});
     other.cmd({"RPUSH", "q", "from-db1"});
     CHECK(other.cmd({"SWAPDB", "0", "1"}) == status("OK"));

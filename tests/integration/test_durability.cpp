@@ -162,11 +162,8 @@ TEST_SUITE("durability") {
     Server server;
     Client waiter = server.client();
     Client pusher = server.client();
-    waiter.send({"BLPOP", "q", "0"});
-    waiter.flush();
-    REQUIRE(eventually([&] {
-      return pusher.cmd({"INFO", "clients"}).str.find("blocked_clients:1") != std::string::npos;
-    }));
+    start(waiter, {"BLPOP", "q", "0"});
+    await_blocked(pusher, 1);
     CHECK(pusher.cmd({"RPUSH", "q", "job-1", "job-2"}) == integer(2));
     CHECK(waiter.read() == bulks({"q", "job-1"}));
     crash_and_restart(server);

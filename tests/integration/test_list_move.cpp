@@ -10,7 +10,6 @@
 #include "harness.h"
 
 using namespace postbox::it;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -20,31 +19,6 @@ const char* kCount = "ERR count should be greater than 0";
 const char* kNegative = "ERR timeout is negative";
 const char* kNotFloat = "ERR timeout is not a float or out of range";
 const char* kUnblocked = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
-
-long long blocked_count(Client& admin) {
-  Reply info = admin.cmd({"INFO", "clients"});
-  const std::string field = "blocked_clients:";
-  size_t at = info.str.find(field);
-  if (at == std::string::npos) return -1;
-  return std::stoll(info.str.substr(at + field.size()));
-}
-
-// Waits until INFO clients reports exactly `n` blocked clients.
-void await_blocked(Client& admin, long long n) {
-  bool reached = eventually([&] { return blocked_count(admin) == n; }, 3000ms);
-  REQUIRE_MESSAGE(
-      reached, "blocked_clients never reached " << n << " (last " << blocked_count(admin) << ")");
-}
-
-// Sends a (blocking) command without waiting for its reply.
-void start(Client& c, const Cmd& cmd) {
-  c.send(cmd);
-  c.flush();
-}
-
-Millis since(Clock::time_point t) {
-  return std::chrono::duration_cast<Millis>(Clock::now() - t);
-}
 
 // HELLO replies carry the server's name, version and client id: both sides must succeed only.
 const auto mask_hello = mask_if([](const Cmd& c) { return c[0] == "HELLO"; });
@@ -176,7 +150,7 @@ TEST_SUITE("list-move") {
     CHECK(c.cmd({"CLIENT", "UNBLOCK", "1", "LATER"}) ==
           error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"));
     CHECK(c.cmd({"LRANGE", "k", "0", "-1"}) == bulks({"v"}));
-    CHECK(blocked_count(c) == 0);
+    CHECK(blocked_clients(c) == 0);
   }
 
   TEST_CASE("Blocking moves and pops answer at once when there is data and match Redis") {
@@ -275,7 +249,7 @@ TEST_SUITE("list-move") {
     CHECK(waiter.read() == bulk("3"));
     CHECK(pusher.cmd({"LRANGE", "src", "0", "-1"}) == bulks({"1", "2"}));
     CHECK(pusher.cmd({"LRANGE", "dst", "0", "-1"}) == bulks({"3", "old"}));
-    CHECK(blocked_count(pusher) == 0);
+    CHECK(blocked_clients(pusher) == 0);
   }
 
   TEST_CASE("BRPOPLPUSH blocks, takes the tail and pushes it onto the destination's head") {
@@ -310,7 +284,7 @@ TEST_SUITE("list-move") {
     CHECK(c.cmd({"BLMPOP", "0.1", "2", "none", "nada", "LEFT", "COUNT", "2"}) == nil_array());
     CHECK(since(began) >= 90ms);
     CHECK(c.cmd({"EXISTS", "dst"}) == integer(0));
-    CHECK(blocked_count(c) == 0);
+    CHECK(blocked_clients(c) == 0);
   }
 
   TEST_CASE("BLMPOP with timeout 0 waits forever and takes up to COUNT from one push") {
@@ -375,7 +349,7 @@ TEST_SUITE("list-move") {
     CHECK(admin.cmd({"LRANGE", "q", "0", "-1"}) == bulks({"m6"}));
     CHECK(admin.cmd({"LRANGE", "out1", "0", "-1"}) == bulks({"m1", "m5"}));
     CHECK(admin.cmd({"LRANGE", "out2", "0", "-1"}) == bulks({"m3"}));
-    CHECK(blocked_count(admin) == 0);
+    CHECK(blocked_clients(admin) == 0);
   }
 
   TEST_CASE("A BLMOVE chain is served in one go: a -> b -> c, both movers get the element") {
@@ -395,7 +369,7 @@ TEST_SUITE("list-move") {
     CHECK(second.read() == bulk("elem"));
     CHECK(admin.cmd({"EXISTS", "a", "b"}) == integer(0));
     CHECK(admin.cmd({"LRANGE", "c", "0", "-1"}) == bulks({"elem"}));
-    CHECK(blocked_count(admin) == 1);  // the bystander on d still waits
+    CHECK(blocked_clients(admin) == 1);  // the bystander on d still waits
     CHECK_FALSE(third.try_read(50ms).has_value());
   }
 
@@ -472,7 +446,7 @@ TEST_SUITE("list-move") {
 
     // The client works normally afterwards and nothing was moved.
     CHECK(waiter.cmd({"PING"}) == status("PONG"));
-    CHECK(blocked_count(admin) == 0);
+    CHECK(blocked_clients(admin) == 0);
     admin.cmd({"RPUSH", "src", "v"});
     CHECK(admin.cmd({"LRANGE", "src", "0", "-1"}) == bulks({"v"}));
     CHECK(admin.cmd({"EXISTS", "dst"}) == integer(0));
@@ -541,7 +515,7 @@ TEST_SUITE("list-move") {
     CHECK(c.cmd({"BLMOVE", "q", "d", "LEFT", "LEFT", "-1"}) == error(kNegative));
     CHECK(c.cmd({"BRPOPLPUSH", "q", "d", "-0.01"}) == error(kNegative));
     CHECK(c.cmd({"BLMPOP", "-5", "1", "q", "LEFT"}) == error(kNegative));
-    CHECK(blocked_count(c) == 0);
+    CHECK(blocked_clients(c) == 0);
     CHECK(c.cmd({"PING"}) == status("PONG"));
   }
 }

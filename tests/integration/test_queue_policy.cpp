@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "harness.h"
+#include "stream_replies.h"
 
 using namespace postbox::it;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -27,41 +27,7 @@ const char* kBadMaxDeliveries = "ERR MAXDELIVERIES must be an integer between 0 
 const char* kSelfDeadletter = "ERR DEADLETTER must name another key than the stream itself";
 const char* kMaxCount = "9223372036854775807";
 
-// Printable vectors and maps, so that failed CHECKs show both sides.
-struct Strings : std::vector<std::string> {
-  using vector::vector;
-  Strings(std::vector<std::string> v) : vector(std::move(v)) {}  // NOLINT: implicit on purpose
-};
-
-std::ostream& operator<<(std::ostream& os, const Strings& v) {
-  os << "[";
-  for (size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << v[i];
-  return os << "]";
-}
-
-// One stream entry of an XRANGE / XREADGROUP reply.
-struct Entry {
-  std::string id;
-  Strings fields;
-  bool operator==(const Entry&) const = default;
-};
-
-std::ostream& operator<<(std::ostream& os, const Entry& e) {
-  os << e.id << " {";
-  for (size_t i = 0; i < e.fields.size(); ++i) os << (i ? " " : "") << e.fields[i];
-  return os << "}";
-}
-
-struct Entries : std::vector<Entry> {
-  using vector::vector;
-};
-
-std::ostream& operator<<(std::ostream& os, const Entries& v) {
-  os << "[";
-  for (size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << v[i];
-  return os << "]";
-}
-
+// Printable, so that failed CHECKs show both sides.
 struct Stats : std::map<std::string, long long> {
   using map::map;
 };
@@ -70,26 +36,6 @@ std::ostream& operator<<(std::ostream& os, const Stats& m) {
   os << "{";
   for (const auto& [k, v] : m) os << " " << k << "=" << v;
   return os << " }";
-}
-
-// Entries in the plain shape [id, [field, value, ...]]; fails on any other shape.
-Entries entries_of(const Reply& r) {
-  REQUIRE_MESSAGE(r.type == ReplyType::Array, r.repr());
-  Entries out;
-  for (const Reply& e : r.elements) {
-    REQUIRE_MESSAGE((e.type == ReplyType::Array && e.elements.size() == 2), e.repr());
-    out.push_back({e.elements[0].str, e.elements[1].strings()});
-  }
-  return out;
-}
-
-// The entries of an XREADGROUP reply on the one stream it read; empty when it returned nil.
-Entries read_entries(const Reply& r) {
-  if (r.is_nil()) return {};
-  REQUIRE_MESSAGE(
-      (r.type == ReplyType::Array && r.elements.size() == 1 && r.elements[0].elements.size() == 2),
-      r.repr());
-  return entries_of(r.elements[0].elements[1]);
 }
 
 // XREADGROUP GROUP g <consumer> COUNT <count> STREAMS <key> >
@@ -159,25 +105,6 @@ Strings pel_summary(Client& c, const std::string& key = "q", const std::string& 
   return out;
 }
 
-// The value of a field of a flat field/value reply (or RESP3 map); an error value, failing the
-// CHECK it is used in, if the field is missing.
-Reply at(const Reply& r, std::string_view key) {
-  const Reply* v = r.field(key);
-  return v ? *v : error("no field " + std::string(key) + " in " + r.repr());
-}
-
-// The group called `name` in an XINFO GROUPS reply.
-Reply group_info(Client& c, const std::string& key, const std::string& name) {
-  Reply groups = c.cmd({"XINFO", "GROUPS", key});
-  REQUIRE_MESSAGE(groups.type == ReplyType::Array, groups.repr());
-  for (const Reply& g : groups.elements) {
-    const Reply* n = g.field("name");
-    if (n && n->str == name) return g;
-  }
-  FAIL("no group ", name, " in ", groups.repr());
-  return {};
-}
-
 // What XINFO GROUPS shows after "lag": the policy fields of a group that has a policy.
 Reply after_lag(const Reply& group) {
   for (size_t i = 0; i + 1 < group.elements.size(); i += 2) {
@@ -216,12 +143,7 @@ std::string field_value(const std::vector<std::string>& fields, const std::strin
 
 // Two ids "ms-seq" compared as ids.
 bool id_less(const std::string& a, const std::string& b) {
-  auto split = [](const std::string& id) {
-    size_t dash = id.find('-');
-    REQUIRE_MESSAGE(dash != std::string::npos, "not a stream id: ", id);
-    return std::pair{std::stoull(id.substr(0, dash)), std::stoull(id.substr(dash + 1))};
-  };
-  return split(a) < split(b);
+  return parse_id(a) < parse_id(b);
 }
 
 // INFO queues as name -> value.
@@ -241,18 +163,8 @@ Stats stats_of(long long delivered, long long redelivered, long long acked, long
           {"queue_redriven", redriven}};
 }
 
-Millis since(Clock::time_point t) {
-  return std::chrono::duration_cast<Millis>(Clock::now() - t);
-}
-
 void sleep_until(Clock::time_point t) {
   std::this_thread::sleep_until(t);
-}
-
-// Sends a (blocking) command without waiting for its reply.
-void start(Client& c, const Cmd& cmd) {
-  c.send(cmd);
-  c.flush();
 }
 
 // Adds entries <i>-1 job j<i> for i in [from, to].
@@ -298,10 +210,10 @@ TEST_SUITE("queue-policy") {
     CHECK(c.cmd({"XPENDING", "q", "g", "-", "+", "10", "alice"}) == array({}));
     Reply consumers = c.cmd({"XINFO", "CONSUMERS", "q", "g"});
     REQUIRE(consumers.elements.size() == 2);
-    CHECK(at(consumers.elements[0], "name") == bulk("alice"));
-    CHECK(at(consumers.elements[0], "pending") == integer(0));
-    CHECK(at(consumers.elements[1], "name") == bulk("bob"));
-    CHECK(at(consumers.elements[1], "pending") == integer(2));
+    CHECK(consumers.elements[0].at("name") == bulk("alice"));
+    CHECK(consumers.elements[0].at("pending") == integer(0));
+    CHECK(consumers.elements[1].at("name") == bulk("bob"));
+    CHECK(consumers.elements[1].at("pending") == integer(2));
     CHECK(c.cmd({"XACK", "q", "g", "1-1", "2-1"}) == integer(2));
     // Nothing is due now; the next read is the new entry, then nothing.
     CHECK(read(c, "alice", 10) == Entries{job(3)});
@@ -326,8 +238,8 @@ TEST_SUITE("queue-policy") {
     CHECK(pel_summary(c) ==
           Strings{"1-1 carol 2", "2-1 carol 2", "3-1 carol 1", "4-1 carol 1", "5-1 carol 1"});
     Reply g = group_info(c, "q", "g");
-    CHECK(at(g, "entries-read") == integer(5));
-    CHECK(at(g, "last-delivered-id") == bulk("5-1"));
+    CHECK(g.at("entries-read") == integer(5));
+    CHECK(g.at("last-delivered-id") == bulk("5-1"));
   }
 
   TEST_CASE(
@@ -360,7 +272,7 @@ TEST_SUITE("queue-policy") {
     CHECK(c.cmd({"XLEN", "q"}) == integer(1));
 
     Reply g = group_info(c, "q", "g");
-    CHECK(at(g, "pending") == integer(0));
+    CHECK(g.at("pending") == integer(0));
     CHECK(after_lag(g) ==
           array({bulk("visibility"), integer(100), bulk("max-deliveries"), integer(3),
                  bulk("deadletter"), bulk("q:dlq"), bulk("dead-lettered"), integer(1)}));
@@ -412,8 +324,8 @@ TEST_SUITE("queue-policy") {
     CHECK(field_value(dead[2].fields, "x") == "a2");
     CHECK(dead[1].fields == with_dlq({"x", "b1"}, "b", "g", "1-1", "1", "w"));
     CHECK(c.cmd({"EXISTS", "a:dlq", "b:dlq"}) == integer(0));
-    CHECK(at(group_info(c, "a", "g"), "dead-lettered") == integer(2));
-    CHECK(at(group_info(c, "b", "g"), "dead-lettered") == integer(1));
+    CHECK(group_info(c, "a", "g").at("dead-lettered") == integer(2));
+    CHECK(group_info(c, "b", "g").at("dead-lettered") == integer(1));
 
     // Bad arguments move nothing.
     CHECK(c.cmd({"XREDRIVE", "dead", "COUNT", "0"}).is_error());
@@ -559,7 +471,7 @@ TEST_SUITE("queue-policy") {
     CHECK(dead[1].fields == with_dlq({"job", "j2"}, "q", "g", "2-1", "2", "dave"));
     CHECK(c->cmd({"XGROUP", "POLICY", "q", "g"}) == policy_reply(1500, 2, "dead", 2));
     // The other group never read anything and is untouched.
-    CHECK(at(group_info(*c, "q", "plain"), "pending") == integer(0));
+    CHECK(group_info(*c, "q", "plain").at("pending") == integer(0));
 
     // XREDRIVE, then a crash: the moved entries are in q, not in dead.
     CHECK(c->cmd({"XREDRIVE", "dead", "COUNT", "1"}) == integer(1));
@@ -770,10 +682,10 @@ TEST_SUITE("queue-policy") {
     REQUIRE(c.cmd({"HELLO", "3"}).type == ReplyType::Map);
     Reply map = c.cmd({"XGROUP", "POLICY", "new", "g"});
     CHECK(map.type == ReplyType::Map);
-    CHECK(at(map, "visibility") == integer(100));
-    CHECK(at(map, "max-deliveries") == integer(2));
-    CHECK(at(map, "deadletter") == bulk("nd"));
-    CHECK(at(map, "dead-lettered") == integer(0));
+    CHECK(map.at("visibility") == integer(100));
+    CHECK(map.at("max-deliveries") == integer(2));
+    CHECK(map.at("deadletter") == bulk("nd"));
+    CHECK(map.at("dead-lettered") == integer(0));
   }
 
   TEST_CASE("A read or XNACK that cannot dead-letter (DEADLETTER holds a list) changes nothing") {
@@ -877,7 +789,7 @@ TEST_SUITE("queue-policy") {
     CHECK(pel[4].deliveries == 1);
     Reply consumers = c.cmd({"XINFO", "CONSUMERS", "q", "g"});
     REQUIRE(consumers.elements.size() == 1);
-    CHECK(at(consumers.elements[0], "pending") == integer(1));
+    CHECK(consumers.elements[0].at("pending") == integer(1));
     // XPENDING's summary still counts the released entries; no consumer holds them.
     Reply summary = c.cmd({"XPENDING", "q", "g"});
     REQUIRE(summary.elements.size() == 4);
@@ -1014,7 +926,7 @@ TEST_SUITE("queue-policy") {
       CHECK(field_value(dlq[i].fields, "dlq-deliveries") != "<missing>");
       CHECK(field_value(dlq[i].fields, "dlq-consumer") != "<missing>");
     }
-    CHECK(at(group_info(c, "q", "g"), "dead-lettered") == integer(2));
+    CHECK(group_info(c, "q", "g").at("dead-lettered") == integer(2));
 
     CHECK(c.cmd({"XNACK", "q", "h", "FATAL", "IDS", "1", "2-1"}) == integer(1));
     CHECK(pel_summary(c, "q", "h") == Strings{"1-1 alice 1", "3-1 alice 1"});

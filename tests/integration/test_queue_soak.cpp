@@ -35,7 +35,6 @@
 #include "harness.h"
 
 using namespace postbox::it;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 

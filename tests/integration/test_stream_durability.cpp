@@ -14,63 +14,11 @@
 #include <utility>
 
 #include "harness.h"
+#include "stream_replies.h"
 
 using namespace postbox::it;
 
 namespace {
-
-// A stream id "ms-seq" as a pair that sorts like ids do.
-using StreamId = std::pair<unsigned long long, unsigned long long>;
-
-StreamId parse_id(const std::string& id) {
-  size_t dash = id.find('-');
-  REQUIRE_MESSAGE(dash != std::string::npos, "not a stream id: ", id);
-  return {std::stoull(id.substr(0, dash)), std::stoull(id.substr(dash + 1))};
-}
-
-// One stream entry of an XRANGE / XREADGROUP / XCLAIM reply.
-struct Entry {
-  std::string id;
-  std::vector<std::string> fields;
-};
-
-std::vector<Entry> entries_of(const Reply& r) {
-  REQUIRE_MESSAGE(r.type == ReplyType::Array, r.repr());
-  std::vector<Entry> out;
-  for (const Reply& e : r.elements) {
-    REQUIRE_MESSAGE((e.type == ReplyType::Array && e.elements.size() == 2), e.repr());
-    out.push_back({e.elements[0].str, e.elements[1].strings()});
-  }
-  return out;
-}
-
-// The entries of an XREADGROUP reply for one stream; empty when it returned nil.
-std::vector<Entry> read_entries(const Reply& r) {
-  if (r.is_nil()) return {};
-  REQUIRE_MESSAGE(
-      (r.type == ReplyType::Array && r.elements.size() == 1 && r.elements[0].elements.size() == 2),
-      r.repr());
-  return entries_of(r.elements[0].elements[1]);
-}
-
-// The value of a field of a flat field/value reply; an error value (failing the CHECK it is used
-// in) if the field is missing, e.g. because the reply is an error.
-Reply at(const Reply& r, std::string_view key) {
-  const Reply* v = r.field(key);
-  return v ? *v : error("no field " + std::string(key) + " in " + r.repr());
-}
-
-// The group called `name` in an XINFO GROUPS reply (flat field/value arrays in RESP2).
-Reply group_info(Client& c, const std::string& key, const std::string& name) {
-  Reply groups = c.cmd({"XINFO", "GROUPS", key});
-  REQUIRE_MESSAGE(groups.type == ReplyType::Array, groups.repr());
-  for (const Reply& g : groups.elements) {
-    const Reply* n = g.field("name");
-    if (n && n->str == name) return g;
-  }
-  FAIL("no group ", name, " in ", groups.repr());
-  return {};
-}
 
 // Replaces the values of the named fields (idle times, Redis's radix-tree internals) in flat
 // field/value arrays, at any depth, so that snapshots taken at different times compare equal.
@@ -98,7 +46,7 @@ std::string snapshot(Client& c, const std::string& key) {
   Reply groups = c.cmd({"XINFO", "GROUPS", key});
   out += "XINFO GROUPS " + groups.repr() + "\n";
   for (const Reply& g : groups.elements) {
-    const std::string name = at(g, "name").str;
+    const std::string name = g.at("name").str;
     out += "XINFO CONSUMERS " + name + " " +
            masked(c.cmd({"XINFO", "CONSUMERS", key, name}), varying).repr() + "\n";
     Reply pel = c.cmd({"XPENDING", key, name, "-", "+", "1000"});
@@ -234,8 +182,8 @@ TEST_SUITE("stream-durability") {
 
     {
       Reply g = group_info(consumer, "s", "g");
-      CHECK(at(g, "last-delivered-id") == bulk(delivered.back()));
-      CHECK(at(g, "entries-read") == integer(static_cast<long long>(delivered.size())));
+      CHECK(g.at("last-delivered-id") == bulk(delivered.back()));
+      CHECK(g.at("entries-read") == integer(static_cast<long long>(delivered.size())));
     }
 
     // Kill while the producers are still adding.
@@ -291,12 +239,12 @@ TEST_SUITE("stream-durability") {
 
     // The group: last delivery, entries read, pending count, consumers.
     Reply g = group_info(c, "s", "g");
-    CHECK(at(g, "last-delivered-id") == bulk(delivered.back()));
-    CHECK(at(g, "pending") == integer(static_cast<long long>(pel.size())));
-    CHECK(at(g, "consumers") == integer(2));
+    CHECK(g.at("last-delivered-id") == bulk(delivered.back()));
+    CHECK(g.at("pending") == integer(static_cast<long long>(pel.size())));
+    CHECK(g.at("consumers") == integer(2));
     if (entries_read_survives_restart()) {
-      CHECK(at(g, "entries-read") == integer(static_cast<long long>(delivered.size())));
-      CHECK(at(g, "lag") == integer(static_cast<long long>(all.size() - delivered.size())));
+      CHECK(g.at("entries-read") == integer(static_cast<long long>(delivered.size())));
+      CHECK(g.at("lag") == integer(static_cast<long long>(all.size() - delivered.size())));
     } else {
       MESSAGE("entries-read and lag after restart not checked: Redis 7.0's AOF loses them");
     }
@@ -333,7 +281,7 @@ TEST_SUITE("stream-durability") {
     Reply consumers = c.cmd({"XINFO", "CONSUMERS", "s", "g"});
     REQUIRE(consumers.elements.size() == 2);
     for (const Reply& cons : consumers.elements)
-      CHECK(at(cons, "pending") == integer(per_consumer[at(cons, "name").str]));
+      CHECK(cons.at("pending") == integer(per_consumer[cons.at("name").str]));
 
     // The group carries on after the last delivered entry.
     auto next = std::find_if(all.begin(), all.end(), [&](const Entry& e) {
@@ -402,27 +350,27 @@ TEST_SUITE("stream-durability") {
     for (const auto& e : all) ids.push_back(e.id);
     CHECK(ids == std::vector<std::string>{"2-1", "3-1", "4-1", "5-1", "6-1", "9-1", "10-1"});
     Reply info = after.cmd({"XINFO", "STREAM", "s"});
-    CHECK(at(info, "last-generated-id") == bulk("100-5"));
-    CHECK(at(info, "max-deleted-entry-id") == bulk("8-1"));
-    CHECK(at(info, "entries-added") == integer(50));
-    CHECK(at(info, "recorded-first-entry-id") == bulk("2-1"));
-    CHECK(at(info, "groups") == integer(2));
+    CHECK(info.at("last-generated-id") == bulk("100-5"));
+    CHECK(info.at("max-deleted-entry-id") == bulk("8-1"));
+    CHECK(info.at("entries-added") == integer(50));
+    CHECK(info.at("recorded-first-entry-id") == bulk("2-1"));
+    CHECK(info.at("groups") == integer(2));
     Reply groups = after.cmd({"XINFO", "GROUPS", "s"});
     REQUIRE(groups.elements.size() == 2);
     Reply g1 = group_info(after, "s", "g1");
-    CHECK(at(g1, "consumers") == integer(2));
-    CHECK(at(g1, "pending") == integer(2));
-    CHECK(at(g1, "last-delivered-id") == bulk("5-1"));
-    CHECK(at(g1, "entries-read") == integer(5));
+    CHECK(g1.at("consumers") == integer(2));
+    CHECK(g1.at("pending") == integer(2));
+    CHECK(g1.at("last-delivered-id") == bulk("5-1"));
+    CHECK(g1.at("entries-read") == integer(5));
     Reply g2 = group_info(after, "s", "g2");
-    CHECK(at(g2, "consumers") == integer(1));
-    CHECK(at(g2, "last-delivered-id") == bulk("0-0"));
+    CHECK(g2.at("consumers") == integer(1));
+    CHECK(g2.at("last-delivered-id") == bulk("0-0"));
     Reply consumers = after.cmd({"XINFO", "CONSUMERS", "s", "g1"});
     REQUIRE(consumers.elements.size() == 2);
-    CHECK(at(consumers.elements[0], "name") == bulk("alice"));
-    CHECK(at(consumers.elements[0], "pending") == integer(2));
-    CHECK(at(consumers.elements[1], "name") == bulk("bob"));
-    CHECK(at(consumers.elements[1], "pending") == integer(0));
+    CHECK(consumers.elements[0].at("name") == bulk("alice"));
+    CHECK(consumers.elements[0].at("pending") == integer(2));
+    CHECK(consumers.elements[1].at("name") == bulk("bob"));
+    CHECK(consumers.elements[1].at("pending") == integer(0));
     Reply pel = after.cmd({"XPENDING", "s", "g1", "-", "+", "10"});
     REQUIRE(pel.elements.size() == 2);
     CHECK(pel.elements[0].elements[0] == bulk("2-1"));
@@ -472,7 +420,7 @@ TEST_SUITE("stream-durability") {
         c.cmd({"XREADGROUP", "GROUP", "g", "c", "COUNT", "10", "STREAMS", "big", ">"}));
     REQUIRE(got.size() == 10);
     CHECK(got[0].id == "123457-0");
-    CHECK(at(group_info(c, "big", "g"), "entries-read") == integer(123466));
+    CHECK(group_info(c, "big", "g").at("entries-read") == integer(123466));
     Millis empty_start = server.last_start_time();
     c.close();
     server.kill9();
@@ -494,10 +442,10 @@ TEST_SUITE("stream-durability") {
     REQUIRE(mid.size() == 1);
     CHECK(mid[0].fields == std::vector<std::string>{"f", "e123456"});
     Reply g = group_info(after, "big", "g");
-    CHECK(at(g, "last-delivered-id") == bulk("123466-0"));
-    CHECK(at(g, "pending") == integer(10));
+    CHECK(g.at("last-delivered-id") == bulk("123466-0"));
+    CHECK(g.at("pending") == integer(10));
     if (entries_read_survives_restart())
-      CHECK(at(g, "entries-read") == integer(123466));
+      CHECK(g.at("entries-read") == integer(123466));
     else
       MESSAGE("entries-read after restart not checked: Redis 7.0's AOF loses it");
     got = read_entries(
@@ -505,7 +453,7 @@ TEST_SUITE("stream-durability") {
     REQUIRE(got.size() == 1);
     CHECK(got[0].id == "123467-0");
     Reply info = after.cmd({"XINFO", "STREAM", "big"});
-    CHECK(at(info, "last-generated-id") == bulk("200000-0"));
-    CHECK(at(info, "entries-added") == integer(total));
+    CHECK(info.at("last-generated-id") == bulk("200000-0"));
+    CHECK(info.at("entries-added") == integer(total));
   }
 }

@@ -5,17 +5,16 @@
 // blocking behaviour is checked with several clients of the server under test.
 #include <doctest/doctest.h>
 
-#include <cctype>
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "harness.h"
+#include "stream_norm.h"
+#include "stream_replies.h"
 
 using namespace postbox::it;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -27,94 +26,6 @@ const char* kWrongType = "WRONGTYPE Operation against a key holding the wrong ki
 const char* kGroupGone = "NOGROUP the consumer group this client was blocked on no longer exists";
 const char* kKeyGone = "UNBLOCKED the stream key no longer exists";
 const char* kUnblocked = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
-
-std::string upper(std::string s) {
-  for (char& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  return s;
-}
-
-bool is_cmd(const Cmd& c, const char* name) {
-  return !c.empty() && upper(c[0]) == name;
-}
-bool sub_is(const Cmd& c, const char* name) {
-  return c.size() > 1 && upper(c[1]) == name;
-}
-
-// Replaces an integer by a marker: the value may differ, but it must be an integer.
-void mask_int(Reply& r) {
-  if (r.type == ReplyType::Integer) r = status("<int>");
-}
-
-// Calls fn on every key/value pair of a RESP2 flat array or a RESP3 map.
-void for_each_field(Reply& r, const std::function<void(const std::string&, Reply&)>& fn) {
-  if (r.type != ReplyType::Array && r.type != ReplyType::Map) return;
-  if (r.elements.size() % 2 != 0) return;
-  for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
-    const Reply& key = r.elements[i];
-    if (key.type != ReplyType::String && key.type != ReplyType::Status) return;
-    fn(key.str, r.elements[i + 1]);
-  }
-}
-
-// Drops a field/value pair: Postbox adds Redis 7.2's consumer activity fields, which the 7.0
-// oracle lacks (their meaning is tested on their own).
-void drop_field(Reply& r, const std::string& name) {
-  if (r.type != ReplyType::Array && r.type != ReplyType::Map) return;
-  for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
-    const Reply& key = r.elements[i];
-    if (key.type == ReplyType::String && key.str == name) {
-      r.elements.erase(r.elements.begin() + i, r.elements.begin() + i + 2);
-      return;
-    }
-  }
-}
-
-// Masks what legitimately differs from Redis: idle times (XPENDING extended form, XINFO
-// CONSUMERS), delivery and seen times and the radix tree statistics of XINFO STREAM, and HELLO's
-// server details. Every masked value must still be an integer.
-void norm(const Cmd& cmd, Reply& r) {
-  if (r.is_error()) return;
-  if (is_cmd(cmd, "HELLO")) {
-    r = status("<hello>");
-  } else if (is_cmd(cmd, "XPENDING") && cmd.size() > 3) {
-    for (Reply& p : r.elements)
-      if (p.elements.size() == 4) mask_int(p.elements[2]);
-  } else if (is_cmd(cmd, "XINFO") && sub_is(cmd, "CONSUMERS")) {
-    for (Reply& consumer : r.elements) {
-      drop_field(consumer, "inactive");
-      for_each_field(consumer, [](const std::string& key, Reply& value) {
-        if (key == "idle" || key == "inactive") mask_int(value);
-      });
-    }
-  } else if (is_cmd(cmd, "XINFO") && sub_is(cmd, "STREAM")) {
-    for_each_field(r, [](const std::string& key, Reply& value) {
-      if (key == "radix-tree-keys" || key == "radix-tree-nodes") mask_int(value);
-      if (key != "groups" || !value.is_aggregate()) return;
-      for (Reply& group : value.elements) {
-        for_each_field(group, [](const std::string& gkey, Reply& gvalue) {
-          if (gkey == "pending") {
-            for (Reply& p : gvalue.elements)
-              if (p.elements.size() == 4) mask_int(p.elements[2]);
-          } else if (gkey == "consumers") {
-            for (Reply& consumer : gvalue.elements) {
-              drop_field(consumer, "active-time");
-              for_each_field(consumer, [](const std::string& ckey, Reply& cvalue) {
-                if (ckey == "seen-time" || ckey == "active-time") mask_int(cvalue);
-                if (ckey == "pending")
-                  for (Reply& p : cvalue.elements)
-                    if (p.elements.size() == 3) mask_int(p.elements[1]);
-              });
-            }
-          }
-        });
-      }
-    });
-  }
-}
-
-Reply entry(const std::string& id, const std::vector<std::string>& fields) {
-  return array({bulk(id), bulks(fields)});
-}
 
 // One stream of an XREAD / XREADGROUP reply under RESP2.
 Reply stream_reply(const std::string& key, std::vector<Reply> entries) {
@@ -137,42 +48,11 @@ std::vector<Cmd> concat(std::vector<Cmd> a, const std::vector<Cmd>& b) {
   return a;
 }
 
-long long now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The idle time XPENDING's extended form reports for `id` (which must be pending), or -1.
 long long idle_of(const Reply& pending, const std::string& id) {
   for (const Reply& p : pending.elements)
     if (p.elements.size() == 4 && p.elements[0].str == id) return p.elements[2].integer;
   return -1;
-}
-
-long long blocked_count(Client& admin) {
-  Reply info = admin.cmd({"INFO", "clients"});
-  const std::string field = "blocked_clients:";
-  size_t at = info.str.find(field);
-  if (at == std::string::npos) return -1;
-  return std::stoll(info.str.substr(at + field.size()));
-}
-
-// Waits until INFO clients reports exactly `n` blocked clients.
-void await_blocked(Client& admin, long long n) {
-  bool reached = eventually([&] { return blocked_count(admin) == n; }, 3000ms);
-  REQUIRE_MESSAGE(
-      reached, "blocked_clients never reached " << n << " (last " << blocked_count(admin) << ")");
-}
-
-// Sends a (blocking) command without waiting for its reply.
-void start(Client& c, const Cmd& cmd) {
-  c.send(cmd);
-  c.flush();
-}
-
-Millis since(Clock::time_point t) {
-  return std::chrono::duration_cast<Millis>(Clock::now() - t);
 }
 
 }  // namespace
@@ -199,7 +79,7 @@ TEST_SUITE("stream-groups") {
             {"XGROUP", "CREATE", "t", "g", "0", "MKSTREAM", "ENTRIESREAD", "0"},
             {"XINFO", "GROUPS", "t"},
         },
-        norm);
+        stream_norm);
     Client c = d.ours().client();
     c.cmd({"FLUSHALL"});
     CHECK(c.cmd({"XGROUP", "CREATE", "s", "g", "$"}) == error(kNeedsKey));
@@ -230,7 +110,7 @@ TEST_SUITE("stream-groups") {
                              {"XREADGROUP", "GROUP", "zeta", "c", "STREAMS", "s", ">"},
                              {"XINFO", "GROUPS", "s"},
                          }),
-                  norm);
+                  stream_norm);
   }
 
   TEST_CASE("XGROUP argument errors match Redis") {
@@ -271,7 +151,7 @@ TEST_SUITE("stream-groups") {
                    {"XGROUP", "FOO", "s", "g"},
                    {"XINFO", "GROUPS", "s"},
                }),
-        norm);
+        stream_norm);
     Client c = d.ours().client();
     c.cmd({"FLUSHALL"});
     c.cmd({"XGROUP", "CREATE", "s", "g", "0", "MKSTREAM"});
@@ -314,7 +194,7 @@ TEST_SUITE("stream-groups") {
                    {"XINFO", "CONSUMERS", "s", "g"},
                    {"XPENDING", "s", "g"},
                }),
-        norm);
+        stream_norm);
   }
 
   TEST_CASE("XGROUP DESTROY removes the group with its consumers and pending entries") {
@@ -337,7 +217,7 @@ TEST_SUITE("stream-groups") {
                              {"XGROUP", "DESTROY", "s", "other"},
                              {"XINFO", "GROUPS", "s"},
                          }),
-                  norm);
+                  stream_norm);
   }
 
   TEST_CASE("XGROUP SETID moves last-delivered-id so > rereads, and sets ENTRIESREAD") {
@@ -363,7 +243,7 @@ TEST_SUITE("stream-groups") {
                              {"XGROUP", "SETID", "s", "g", "3", "ENTRIESREAD", "-1"},
                              {"XINFO", "GROUPS", "s"},
                          }),
-                  norm);
+                  stream_norm);
   }
 
   TEST_CASE("XREADGROUP > delivers each new entry once per group and makes it pending") {
@@ -388,7 +268,7 @@ TEST_SUITE("stream-groups") {
                    {"xreadgroup", "group", "g", "bob", "streams", "s", ">"},
                    {"XPENDING", "s", "g", "-", "+", "10"},
                }),
-        norm);
+        stream_norm);
     Client c = d.ours().client();
     c.cmd({"FLUSHALL"});
     c.cmd({"XADD", "s", "1-1", "a", "1"});
@@ -416,7 +296,7 @@ TEST_SUITE("stream-groups") {
                    {"XREADGROUP", "GROUP", "g", "c", "NOACK", "STREAMS", "s", "0"},
                    {"XPENDING", "s", "g"},
                }),
-        norm);
+        stream_norm);
   }
 
   TEST_CASE("XREADGROUP with an id replays the consumer's own pending entries after that id") {
@@ -441,7 +321,7 @@ TEST_SUITE("stream-groups") {
                    {"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", "0"},
                    {"XINFO", "CONSUMERS", "s", "g"},
                }),
-        norm);
+        stream_norm);
     Client c = d.ours().client();
     c.cmd({"FLUSHALL"});
     c.cmd({"XGROUP", "CREATE", "s", "g", "0", "MKSTREAM"});
@@ -468,7 +348,7 @@ TEST_SUITE("stream-groups") {
                              {"HELLO", "3"},
                              {"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", "0"},
                          }),
-                  norm);
+                  stream_norm);
     Client c = d.ours().client();
     c.cmd({"FLUSHALL"});
     c.cmd({"XADD", "s", "1-1", "a", "1"});
@@ -500,7 +380,7 @@ TEST_SUITE("stream-groups") {
                    {"XPENDING", "a", "g"},
                    {"XPENDING", "b", "g"},
                }),
-        norm);
+        stream_norm);
   }
 
   TEST_CASE("XREADGROUP errors match Redis, NOGROUP naming the key and the group") {
@@ -529,7 +409,7 @@ TEST_SUITE("stream-groups") {
                              {"XREADGROUP"},
                              {"XINFO", "CONSUMERS", "s", "g"},  // no consumer made
                          }),
-                  norm);
+                  stream_norm);
     Client c = d.ours().client();
     c.cmd({"FLUSHALL"});
     c.cmd({"XGROUP", "CREATE", "s", "g", "0", "MKSTREAM"});
@@ -569,7 +449,7 @@ TEST_SUITE("stream-groups") {
                              {"XINFO", "GROUPS", "s"},
                              {"XLEN", "s"},  // acknowledging does not delete
                          }),
-                  norm);
+                  stream_norm);
   }
 
   TEST_CASE("XPENDING summary gives count, smallest and largest ids and per-consumer counts") {
@@ -591,7 +471,7 @@ TEST_SUITE("stream-groups") {
                              {"XPENDING", "s", "g"},
                              {"XREADGROUP", "GROUP", "g", "zed", "STREAMS", "s", "0"},
                          }),
-                  norm);
+                  stream_norm);
     Client c = d.ours().client();
     c.cmd({"FLUSHALL"});
     c.cmd({"XADD", "s", "1-1", "a", "1"});
@@ -608,7 +488,7 @@ TEST_SUITE("stream-groups") {
   TEST_CASE("XPENDING extended form filters by range, COUNT, consumer and IDLE") {
     Differential d;
     REQUIRE_ORACLE(d);
-    Reply all = d.same({"XPENDING", "s", "g", "-", "+", "10"}, norm);  // no key yet: NOGROUP
+    Reply all = d.same({"XPENDING", "s", "g", "-", "+", "10"}, stream_norm);  // no key yet: NOGROUP
     d.expect_same(concat(setup(6),
                          {
                              {"XPENDING", "s", "g", "-", "+", "10"},
@@ -632,9 +512,9 @@ TEST_SUITE("stream-groups") {
                              {"XPENDING", "s", "g", "IDLE", "100000000", "-", "+", "10"},
                              {"XPENDING", "s", "g", "IDLE", "-1", "-", "+", "10"},
                          }),
-                  norm);
+                  stream_norm);
     CHECK(all.is_error());
-    Reply pending = d.same({"XPENDING", "s", "g", "-", "+", "10", "bob"}, norm);
+    Reply pending = d.same({"XPENDING", "s", "g", "-", "+", "10", "bob"}, stream_norm);
     REQUIRE(pending.elements.size() == 3);
     CHECK(pending.elements[0].elements[0] == bulk("1-1"));
     CHECK(pending.elements[0].elements[1] == bulk("bob"));
@@ -669,7 +549,7 @@ TEST_SUITE("stream-groups") {
                              {"XPENDING", "s", "g", "IDLE", "0", "-", "+", "10", "c", "extra"},
                              {"XPENDING", "s"},
                          }),
-                  norm);
+                  stream_norm);
     Client c = d.ours().client();
     c.cmd({"FLUSHALL"});
     c.cmd({"XGROUP", "CREATE", "s", "g", "0", "MKSTREAM"});
@@ -698,7 +578,7 @@ TEST_SUITE("stream-groups") {
                              {"XCLAIM", "s", "g", "dave", "100000000", "4-1"},
                              {"XINFO", "CONSUMERS", "s", "g"},  // dave claimed nothing: not created
                          }),
-                  norm);
+                  stream_norm);
   }
 
   TEST_CASE("XCLAIM IDLE, TIME and RETRYCOUNT set the idle time and the delivery count") {
@@ -718,15 +598,16 @@ TEST_SUITE("stream-groups") {
                    {"XPENDING", "s", "g", "-", "+", "10"},
                    {"XPENDING", "s", "g", "IDLE", "4000", "-", "+", "10"},
                }),
-        norm);
-    Reply pending = d.same({"XPENDING", "s", "g", "-", "+", "10"}, norm);
+        stream_norm);
+    Reply pending = d.same({"XPENDING", "s", "g", "-", "+", "10"}, stream_norm);
     CHECK(idle_of(pending, "1-1") >= 0);  // claimed again by carol: idle reset
     CHECK(idle_of(pending, "1-1") < 3000);
     CHECK(idle_of(pending, "3-1") >= 0);
     CHECK(idle_of(pending, "3-1") < 3000);
-    d.same({"XCLAIM", "s", "g", "bob", "0", "1-1", "IDLE", "5000", "JUSTID"}, norm);
-    d.same({"XCLAIM", "s", "g", "bob", "0", "2-1", "TIME", std::to_string(now_ms() - 7000)}, norm);
-    pending = d.same({"XPENDING", "s", "g", "-", "+", "10"}, norm);
+    d.same({"XCLAIM", "s", "g", "bob", "0", "1-1", "IDLE", "5000", "JUSTID"}, stream_norm);
+    d.same({"XCLAIM", "s", "g", "bob", "0", "2-1", "TIME", std::to_string(now_ms() - 7000)},
+           stream_norm);
+    pending = d.same({"XPENDING", "s", "g", "-", "+", "10"}, stream_norm);
     CHECK(idle_of(pending, "1-1") >= 5000);
     CHECK(idle_of(pending, "1-1") < 8000);
     CHECK(idle_of(pending, "2-1") >= 7000);
@@ -750,7 +631,7 @@ TEST_SUITE("stream-groups") {
                    {"XPENDING", "s", "g", "-", "+", "10"},
                    {"XREADGROUP", "GROUP", "g", "x", "STREAMS", "s", ">"},
                }),
-        norm);
+        stream_norm);
   }
 
   TEST_CASE("XCLAIM LASTID advances the group's last-delivered-id but never moves it back") {
@@ -767,7 +648,7 @@ TEST_SUITE("stream-groups") {
                              {"XINFO", "GROUPS", "s"},  // moves even with nothing claimed
                              {"XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", ">"},
                          }),
-                  norm);
+                  stream_norm);
   }
 
   TEST_CASE("XCLAIM drops deleted entries from the pending list without returning them") {
@@ -783,7 +664,7 @@ TEST_SUITE("stream-groups") {
                              {"XPENDING", "s", "g"},
                              {"XINFO", "CONSUMERS", "s", "g"},
                          }),
-                  norm);
+                  stream_norm);
   }
 
   TEST_CASE("XCLAIM argument errors match Redis") {
@@ -810,7 +691,7 @@ TEST_SUITE("stream-groups") {
                              {"XCLAIM", "s", "g", "b"},
                              {"XPENDING", "s", "g", "-", "+", "10"},
                          }),
-                  norm);
+                  stream_norm);
     Client c = d.ours().client();
     c.cmd({"FLUSHALL"});
     c.cmd({"XADD", "s", "1-1", "f", "v"});
@@ -849,7 +730,7 @@ TEST_SUITE("stream-groups") {
                    {"XPENDING", "s", "g", "-", "+", "10"},
                    {"XINFO", "CONSUMERS", "s", "g"},
                }),
-        norm);
+        stream_norm);
   }
 
   TEST_CASE("XAUTOCLAIM lists deleted ids third and removes them from the pending list") {
@@ -866,7 +747,7 @@ TEST_SUITE("stream-groups") {
                              {"XPENDING", "s", "g"},
                              {"XAUTOCLAIM", "s", "g", "bob", "0", "0", "JUSTID"},
                          }),
-                  norm);
+                  stream_norm);
     Client c = d.ours().client();
     c.cmd({"FLUSHALL"});
     c.cmd({"XADD", "s", "1-1", "a", "1"});
@@ -904,7 +785,7 @@ TEST_SUITE("stream-groups") {
                              {"XAUTOCLAIM", "list", "g", "b", "0", "0"},
                              {"XAUTOCLAIM", "s", "g", "b", "0"},
                          }),
-                  norm);
+                  stream_norm);
     Client c = d.ours().client();
     c.cmd({"FLUSHALL"});
     c.cmd({"XGROUP", "CREATE", "s", "g", "0", "MKSTREAM"});
@@ -947,7 +828,7 @@ TEST_SUITE("stream-groups") {
             {"XINFO", "GROUPS"},
             {"XINFO", "GROUPS", "s", "extra"},
         },
-        norm);
+        stream_norm);
     Client c = d.ours().client();
     c.cmd({"FLUSHALL"});
     c.cmd({"XADD", "s", "1-1", "f", "v"});
@@ -991,7 +872,7 @@ TEST_SUITE("stream-groups") {
                              {"XINFO", "GROUPS", "s"},
                              {"XINFO", "STREAM", "s", "FULL"},
                          }),
-                  norm);
+                  stream_norm);
     Client c = d.ours().client();
     c.cmd({"FLUSHALL"});
     c.cmd({"XADD", "s", "1-1", "f", "v"});
@@ -1034,7 +915,7 @@ TEST_SUITE("stream-groups") {
                              {"XREADGROUP", "GROUP", "future", "c", "STREAMS", "s", ">"},
                              {"XINFO", "GROUPS", "s"},
                          }),
-                  norm);
+                  stream_norm);
   }
 
   TEST_CASE("XINFO CONSUMERS lists consumers by name with pending counts and idle times") {
@@ -1054,8 +935,8 @@ TEST_SUITE("stream-groups") {
                              {"XINFO", "CONSUMERS", "s"},
                              {"XINFO", "CONSUMERS", "s", "g", "extra"},
                          }),
-                  norm);
-    Reply consumers = d.same({"XINFO", "CONSUMERS", "s", "g"}, norm);
+                  stream_norm);
+    Reply consumers = d.same({"XINFO", "CONSUMERS", "s", "g"}, stream_norm);
     REQUIRE(consumers.elements.size() == 3);
     for (const Reply& consumer : consumers.elements) {
       // Redis 7.0's three fields, then, on Postbox, 7.2's `inactive`.
@@ -1095,7 +976,7 @@ TEST_SUITE("stream-groups") {
         {"XACK", "s", "g", "2-1"},
         {"XINFO", "STREAM", "s", "FULL", "COUNT", "3"},
     };
-    d.expect_same(concat(seq, more), norm);
+    d.expect_same(concat(seq, more), stream_norm);
     Client c = d.ours().client();
     c.cmd({"FLUSHALL"});
     c.cmd({"XADD", "s", "1-1", "a", "1"});
@@ -1159,7 +1040,7 @@ TEST_SUITE("stream-groups") {
                              {"XGROUP", "CREATECONSUMER", "s", "g", "d"},
                              {"XGROUP", "DELCONSUMER", "s", "g", "a"},
                          }),
-                  norm);
+                  stream_norm);
     Client c = d.ours().client();
     c.cmd({"FLUSHALL"});
     c.cmd({"HELLO", "3"});
@@ -1205,7 +1086,7 @@ TEST_SUITE("stream-groups") {
                              {"XGROUP", "CREATE", "t", "g", "0", "MKSTREAM"},
                              {"XINFO", "GROUPS", "t"},
                          }),
-                  norm);
+                  stream_norm);
     Client c = d.ours().client();
     c.cmd({"FLUSHALL"});
     c.cmd({"RPUSH", "list", "x"});
@@ -1237,7 +1118,7 @@ TEST_SUITE("stream-groups") {
             {"XREADGROUP", "GROUP", "g", "a", "BLOCK", "0", "STREAMS", "s", ">"},
             {"EXEC"},
         },
-        norm);
+        stream_norm);
   }
 
   // ---- Blocking reads: the server under test alone, several clients ----
@@ -1252,7 +1133,7 @@ TEST_SUITE("stream-groups") {
     CHECK_FALSE(reader.try_read(150ms).has_value());  // BLOCK 0 waits with no timeout
     CHECK(admin.cmd({"XADD", "s", "2-1", "new", "y"}) == bulk("2-1"));
     CHECK(reader.read() == array({stream_reply("s", {entry("2-1", {"new", "y"})})}));
-    CHECK(blocked_count(admin) == 0);
+    CHECK(blocked_clients(admin) == 0);
     // With the data already there, BLOCK does not wait.
     auto began = Clock::now();
     CHECK(reader.cmd({"XREAD", "BLOCK", "1000", "STREAMS", "s", "1-1"}) ==
@@ -1281,7 +1162,7 @@ TEST_SUITE("stream-groups") {
     await_blocked(admin, 1);
     admin.cmd({"XADD", "s", "4-1", "f", "v"});  // not above 5-0
     CHECK_FALSE(reader.try_read(100ms).has_value());
-    CHECK(blocked_count(admin) == 1);
+    CHECK(blocked_clients(admin) == 1);
     admin.cmd({"XADD", "s", "6-1", "g", "w"});
     CHECK(reader.read() == array({stream_reply("s", {entry("6-1", {"g", "w"})})}));
   }
@@ -1308,7 +1189,7 @@ TEST_SUITE("stream-groups") {
     CHECK(c.cmd({"XREAD", "BLOCK", "100", "STREAMS", "s", "$"}).type == ReplyType::Null);
     CHECK(c.cmd({"XREADGROUP", "GROUP", "g", "waiter", "BLOCK", "100", "STREAMS", "s", ">"}).type ==
           ReplyType::Null);
-    CHECK(blocked_count(c) == 0);
+    CHECK(blocked_clients(c) == 0);
   }
 
   TEST_CASE("Every client blocked by XREAD gets the new entries, each within its COUNT") {
@@ -1332,7 +1213,7 @@ TEST_SUITE("stream-groups") {
     CHECK(all.read() ==
           array({stream_reply("s", {entry("2-1", {"a", "1"}), entry("3-1", {"b", "2"})})}));
     CHECK(one.read() == array({stream_reply("s", {entry("2-1", {"a", "1"})})}));
-    CHECK(blocked_count(admin) == 0);
+    CHECK(blocked_clients(admin) == 0);
   }
 
   TEST_CASE("XREADGROUP BLOCK is woken by XADD and the entry becomes the consumer's pending") {
@@ -1399,7 +1280,7 @@ TEST_SUITE("stream-groups") {
     CHECK(w[2]->read() ==
           array({stream_reply("s", {entry("3-1", {"n", "3"}), entry("4-1", {"n", "4"})})}));
     CHECK_FALSE(w[0]->try_read(50ms).has_value());
-    CHECK(blocked_count(admin) == 1);
+    CHECK(blocked_clients(admin) == 1);
     CHECK(admin.cmd({"XPENDING", "s", "g"}) ==
           array({integer(4), bulk("1-1"), bulk("4-1"),
                  array({bulks({"c1", "1"}), bulks({"c2", "1"}), bulks({"c3", "2"})})}));
@@ -1458,7 +1339,7 @@ TEST_SUITE("stream-groups") {
     await_blocked(admin, 1);
     admin.cmd({"FLUSHALL"});
     CHECK(group_reader.read() == error(kKeyGone));
-    CHECK(blocked_count(admin) == 0);
+    CHECK(blocked_clients(admin) == 0);
   }
 
   TEST_CASE("CLIENT UNBLOCK ends XREAD BLOCK with a null array, or an error with ERROR") {

@@ -21,9 +21,9 @@
 #include <vector>
 
 #include "harness.h"
+#include "stream_replies.h"
 
 using namespace postbox::it;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -41,16 +41,6 @@ void sleep_ms(int ms) {
   std::this_thread::sleep_for(Millis(ms));
 }
 
-Millis since(Clock::time_point t) {
-  return std::chrono::duration_cast<Millis>(Clock::now() - t);
-}
-
-long long now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Stream `key` with entries 1-1 .. n-1 (fields f<i> v<i>) and group g at 0.
 void setup(Client& c, int n, const std::string& key = "s") {
   for (int i = 1; i <= n; ++i) {
@@ -66,7 +56,7 @@ std::vector<std::string> fv(int i) {
 
 // Entries of stream `key` in an XREAD(GROUP) reply, RESP2 (array of pairs) or RESP3 (map).
 // Fails the test if the stream is not in the reply.
-const Reply& entries_of(const Reply& r, const std::string& key) {
+const Reply& stream_entries(const Reply& r, const std::string& key) {
   INFO("reply: " << r.repr());
   REQUIRE((r.type == ReplyType::Array || r.type == ReplyType::Map));
   if (r.type == ReplyType::Map) {
@@ -117,10 +107,6 @@ void fresh(const Reply& e, const std::string& id, const std::vector<std::string>
   CHECK(e == array({bulk(id), bulks(fields), integer(0), integer(0)}));
 }
 
-Reply plain(const std::string& id, const std::vector<std::string>& fields) {
-  return array({bulk(id), bulks(fields)});
-}
-
 struct Pel {
   std::string consumer;
   long long idle = 0;
@@ -162,12 +148,6 @@ std::map<std::string, Reply> info_stream(Client& c, const std::string& key = "s"
   return out;
 }
 
-std::vector<std::string> info_keys(const Reply& r) {
-  std::vector<std::string> out;
-  for (size_t i = 0; i < r.elements.size(); i += 2) out.push_back(r.elements[i].str);
-  return out;
-}
-
 // pids-tracked, iids-tracked, iids-added, iids-duplicates.
 std::vector<long long> idmp_counters(Client& c, const std::string& key = "s") {
   auto info = info_stream(c, key);
@@ -179,24 +159,6 @@ std::vector<long long> idmp_counters(Client& c, const std::string& key = "s") {
     out.push_back(info[k].integer);
   }
   return out;
-}
-
-long long blocked_count(Client& admin) {
-  Reply info = admin.cmd({"INFO", "clients"});
-  const std::string field = "blocked_clients:";
-  size_t at = info.str.find(field);
-  if (at == std::string::npos) return -1;
-  return std::stoll(info.str.substr(at + field.size()));
-}
-
-void await_blocked(Client& admin, long long n) {
-  bool reached = eventually([&] { return blocked_count(admin) == n; }, 3000ms);
-  REQUIRE_MESSAGE(reached, "blocked_clients never reached " << n);
-}
-
-void start(Client& c, const Cmd& cmd) {
-  c.send(cmd);
-  c.flush();
 }
 
 }  // namespace
@@ -214,19 +176,19 @@ TEST_SUITE("redis8-verbs") {
     sleep_ms(60);
     Reply r =
         c.cmd({"XREADGROUP", "CLAIM", "50", "GROUP", "g", "b", "COUNT", "1", "STREAMS", "s", ">"});
-    const Reply& e1 = entries_of(r, "s");
+    const Reply& e1 = stream_entries(r, "s");
     REQUIRE(e1.elements.size() == 1);
     CHECK(claimed(e1.elements[0], "1-1", fv(1), 1) >= 50);
     // CLAIM 100000 then CLAIM 0: 0 wins, so the entry b just took is claimed again.
     r = c.cmd({"XREADGROUP", "GROUP", "g", "c", "CLAIM", "100000", "COUNT", "1", "CLAIM", "0",
                "STREAMS", "s", ">"});
-    const Reply& e2 = entries_of(r, "s");
+    const Reply& e2 = stream_entries(r, "s");
     REQUIRE(e2.elements.size() == 1);
     claimed(e2.elements[0], "1-1", fv(1), 2);
     // CLAIM 0 then CLAIM 100000: nothing is that idle, so a new entry comes, still 4-element.
     r = c.cmd({"XREADGROUP", "GROUP", "g", "d", "CLAIM", "0", "COUNT", "1", "CLAIM", "100000",
                "NOACK", "STREAMS", "s", ">"});
-    const Reply& e3 = entries_of(r, "s");
+    const Reply& e3 = stream_entries(r, "s");
     REQUIRE(e3.elements.size() == 1);
     fresh(e3.elements[0], "2-1", fv(2));
     CHECK(owners(c) == std::vector<std::string>{"1-1:c:3"});
@@ -270,7 +232,7 @@ TEST_SUITE("redis8-verbs") {
           error(kBadId));
     // 0 and LLONG_MAX are valid values.
     Reply r = read_with("9223372036854775807");
-    fresh(entries_of(r, "s").elements.at(0), "1-1", fv(1));
+    fresh(stream_entries(r, "s").elements.at(0), "1-1", fv(1));
     CHECK(read_with("9223372036854775807") == nil_array());
     CHECK(read_with("0").type == ReplyType::Array);
     // XREAD knows the option only to refuse it, as soon as it is parsed.
@@ -317,7 +279,7 @@ TEST_SUITE("redis8-verbs") {
     Reply r = c.cmd({"XREADGROUP", "GROUP", "g", "b", "CLAIM", "50", "STREAMS", "s", ">"});
     REQUIRE(r.type == ReplyType::Array);
     REQUIRE(r.elements.size() == 1);
-    const Reply& e = entries_of(r, "s");
+    const Reply& e = stream_entries(r, "s");
     REQUIRE(e.elements.size() == 2);
     long long idle = claimed(e.elements[0], "1-1", fv(1), 1);  // delivered once before
     CHECK(idle >= 50);
@@ -355,7 +317,7 @@ TEST_SUITE("redis8-verbs") {
     c.cmd({"XCLAIM", "s", "g", "a", "0", "3-1", "IDLE", "2000", "JUSTID"});
     Reply r = c.cmd(
         {"XREADGROUP", "GROUP", "g", "b", "COUNT", "3", "CLAIM", "1500", "STREAMS", "s", ">"});
-    const Reply& e = entries_of(r, "s");
+    const Reply& e = stream_entries(r, "s");
     REQUIRE(ids_of(e) == std::vector<std::string>{"2-1", "3-1", "4-1"});
     CHECK(claimed(e.elements[0], "2-1", fv(2), 1) >= 3000);
     long long idle3 = claimed(e.elements[1], "3-1", fv(3), 1);
@@ -368,12 +330,12 @@ TEST_SUITE("redis8-verbs") {
     // delivery in a later millisecond than b's, so the last read below has no tie to break.
     sleep_ms(5);
     r = c.cmd({"XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "CLAIM", "0", "STREAMS", "s", ">"});
-    REQUIRE(ids_of(entries_of(r, "s")) == std::vector<std::string>{"1-1"});
-    CHECK(claimed(entries_of(r, "s").elements[0], "1-1", fv(1), 1) >= 1000);
+    REQUIRE(ids_of(stream_entries(r, "s")) == std::vector<std::string>{"1-1"});
+    CHECK(claimed(stream_entries(r, "s").elements[0], "1-1", fv(1), 1) >= 1000);
     // A consumer claims its own idle entries too.
     sleep_ms(30);
     r = c.cmd({"XREADGROUP", "GROUP", "g", "b", "COUNT", "1", "CLAIM", "20", "STREAMS", "s", ">"});
-    CHECK(ids_of(entries_of(r, "s")) == std::vector<std::string>{"2-1"});
+    CHECK(ids_of(stream_entries(r, "s")) == std::vector<std::string>{"2-1"});
   }
 
   TEST_CASE("CLAIM applies COUNT per stream and leaves out streams with nothing to serve") {
@@ -391,7 +353,7 @@ TEST_SUITE("redis8-verbs") {
     CHECK(streams_of(r) == std::vector<std::string>{"s", "t"});
     for (const char* key : {"s", "t"}) {
       CAPTURE(key);
-      const Reply& e = entries_of(r, key);
+      const Reply& e = stream_entries(r, key);
       REQUIRE(e.elements.size() == 2);
       CHECK(claimed(e.elements[0], "1-1", fv(1), 1) >= 20);
       fresh(e.elements[1], "2-1", fv(2));
@@ -409,7 +371,7 @@ TEST_SUITE("redis8-verbs") {
     c.cmd({"XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", ">"});
     c.cmd({"XGROUP", "SETID", "s", "g", "0"});
     Reply r = c.cmd({"XREADGROUP", "GROUP", "g", "b", "CLAIM", "0", "STREAMS", "s", ">"});
-    const Reply& e = entries_of(r, "s");
+    const Reply& e = stream_entries(r, "s");
     REQUIRE(e.elements.size() == 2);
     claimed(e.elements[0], "1-1", fv(1), 1);
     fresh(e.elements[1], "1-1", fv(1));
@@ -423,7 +385,7 @@ TEST_SUITE("redis8-verbs") {
     setup(c, 3);
     c.cmd({"XREADGROUP", "GROUP", "g", "a", "COUNT", "2", "STREAMS", "s", ">"});
     Reply r = c.cmd({"XREADGROUP", "GROUP", "g", "b", "NOACK", "CLAIM", "0", "STREAMS", "s", ">"});
-    const Reply& e = entries_of(r, "s");
+    const Reply& e = stream_entries(r, "s");
     REQUIRE(ids_of(e) == std::vector<std::string>{"1-1", "2-1", "3-1"});
     claimed(e.elements[0], "1-1", fv(1), 1);
     claimed(e.elements[1], "2-1", fv(2), 1);
@@ -441,7 +403,7 @@ TEST_SUITE("redis8-verbs") {
     c.cmd({"XDEL", "s", "2-1"});
     Reply r =
         c.cmd({"XREADGROUP", "GROUP", "g", "b", "COUNT", "3", "CLAIM", "0", "STREAMS", "s", ">"});
-    const Reply& e = entries_of(r, "s");
+    const Reply& e = stream_entries(r, "s");
     REQUIRE(ids_of(e) == std::vector<std::string>{"1-1", "3-1", "4-1"});  // not counted either
     claimed(e.elements[0], "1-1", fv(1), 1);
     claimed(e.elements[1], "3-1", fv(3), 1);
@@ -464,7 +426,7 @@ TEST_SUITE("redis8-verbs") {
     CHECK(c.cmd({"XREADGROUP", "GROUP", "g", "b", "CLAIM", "0", "STREAMS", "s", "0"}) ==
           array({array({bulk("s"), array({})})}));
     CHECK(c.cmd({"XREADGROUP", "GROUP", "g", "a", "CLAIM", "0", "STREAMS", "s", "0"}) ==
-          array({array({bulk("s"), array({plain("1-1", fv(1)), plain("2-1", fv(2))})})}));
+          array({array({bulk("s"), array({entry("1-1", fv(1)), entry("2-1", fv(2))})})}));
   }
 
   TEST_CASE("XREADGROUP BLOCK with CLAIM wakes when a pending entry has been idle long enough") {
@@ -482,7 +444,7 @@ TEST_SUITE("redis8-verbs") {
     REQUIRE_MESSAGE(r.has_value(), "not woken within 2.5 s");
     CHECK(waited >= 350ms);
     CHECK(waited < 1500ms);
-    const Reply& e = entries_of(*r, "s");
+    const Reply& e = stream_entries(*r, "s");
     REQUIRE(e.elements.size() == 1);
     CHECK(claimed(e.elements[0], "1-1", fv(1), 1) >= 400);
     // Something already claimable: no wait at all.
@@ -490,7 +452,7 @@ TEST_SUITE("redis8-verbs") {
     Reply now = reader.cmd(
         {"XREADGROUP", "GROUP", "g", "c", "CLAIM", "0", "BLOCK", "5000", "STREAMS", "s", ">"});
     CHECK(since(began) < 500ms);
-    claimed(entries_of(now, "s").elements.at(0), "1-1", fv(1), 2);
+    claimed(stream_entries(now, "s").elements.at(0), "1-1", fv(1), 2);
     // Nothing servable within BLOCK: null.
     CHECK(reader.cmd({"XREADGROUP", "GROUP", "g", "c", "CLAIM", "100000", "BLOCK", "150", "STREAMS",
                       "s", ">"}) == nil_array());
@@ -510,7 +472,7 @@ TEST_SUITE("redis8-verbs") {
     CHECK(admin.cmd({"XNACK", "s", "g", "FAIL", "IDS", "1", "2-1"}) == integer(1));
     std::optional<Reply> r = reader.try_read(1000ms);
     REQUIRE(r.has_value());
-    const Reply& e = entries_of(*r, "s");
+    const Reply& e = stream_entries(*r, "s");
     REQUIRE(e.elements.size() == 1);
     claimed(e.elements[0], "2-1", fv(2), 1);
     CHECK(owners(admin) == std::vector<std::string>{"1-1:a:1", "2-1:b:2"});
@@ -597,7 +559,7 @@ TEST_SUITE("redis8-verbs") {
           array({integer(3), bulk("1-1"), bulk("3-1"), array({bulks({"a", "2"})})}));
     // Not part of any consumer's history.
     CHECK(c.cmd({"XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", "0"}) ==
-          array({array({bulk("s"), array({plain("1-1", fv(1)), plain("3-1", fv(3))})})}));
+          array({array({bulk("s"), array({entry("1-1", fv(1)), entry("3-1", fv(3))})})}));
     // DELCONSUMER counts and drops only what the consumer owned.
     CHECK(c.cmd({"XGROUP", "DELCONSUMER", "s", "g", "a"}) == integer(2));
     CHECK(c.cmd({"XPENDING", "s", "g"}) ==
@@ -618,7 +580,7 @@ TEST_SUITE("redis8-verbs") {
     CHECK(c.cmd({"XNACK", "s", "g", "FAIL", "IDS", "1", "3-1"}) == integer(1));
     Reply r = c.cmd(
         {"XREADGROUP", "GROUP", "g", "b", "COUNT", "3", "CLAIM", "400000", "STREAMS", "s", ">"});
-    const Reply& e = entries_of(r, "s");
+    const Reply& e = stream_entries(r, "s");
     REQUIRE(ids_of(e) == std::vector<std::string>{"1-1", "3-1", "2-1"});
     claimed(e.elements[0], "1-1", fv(1), 0);  // SILENT took it back to 0
     // A released entry's delivery time is 0: its idle time is the clock itself.
@@ -629,11 +591,11 @@ TEST_SUITE("redis8-verbs") {
     CHECK(owners(c) == std::vector<std::string>{"1-1:b:1", "2-1:b:2", "3-1:b:2", "4-1:a:1"});
     // XCLAIM skips the idle check for a released entry, not for an owned one.
     CHECK(c.cmd({"XNACK", "s", "g", "FAIL", "IDS", "1", "2-1"}) == integer(1));
-    CHECK(c.cmd({"XCLAIM", "s", "g", "c", "100000", "2-1", "4-1"}) == array({plain("2-1", fv(2))}));
+    CHECK(c.cmd({"XCLAIM", "s", "g", "c", "100000", "2-1", "4-1"}) == array({entry("2-1", fv(2))}));
     // So does XAUTOCLAIM.
     CHECK(c.cmd({"XNACK", "s", "g", "FAIL", "IDS", "1", "3-1"}) == integer(1));
     CHECK(c.cmd({"XAUTOCLAIM", "s", "g", "d", "100000", "0"}) ==
-          array({bulk("0-0"), array({plain("3-1", fv(3))}), array({})}));
+          array({bulk("0-0"), array({entry("3-1", fv(3))}), array({})}));
     CHECK(owners(c) == std::vector<std::string>{"1-1:b:1", "2-1:c:3", "3-1:d:3", "4-1:a:1"});
   }
 
@@ -650,7 +612,7 @@ TEST_SUITE("redis8-verbs") {
     CHECK(c.cmd({"XNACK", "s", "g", "FAIL", "IDS", "1", "1-1"}) == integer(1));
     CHECK(c.cmd({"XNACK", "s", "g", "FAIL", "IDS", "3", "4-1", "2-1", "3-1"}) == integer(3));
     Reply r = c.cmd({"XREADGROUP", "GROUP", "g", "b", "CLAIM", "0", "STREAMS", "s", ">"});
-    CHECK(ids_of(entries_of(r, "s")) == std::vector<std::string>{"1-1", "4-1", "2-1", "3-1"});
+    CHECK(ids_of(stream_entries(r, "s")) == std::vector<std::string>{"1-1", "4-1", "2-1", "3-1"});
   }
 
   TEST_CASE("An entry failed with FATAL is still claimed, its count staying at the maximum") {
@@ -661,7 +623,7 @@ TEST_SUITE("redis8-verbs") {
     c.cmd({"XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", ">"});
     CHECK(c.cmd({"XNACK", "s", "g", "FATAL", "IDS", "1", "1-1"}) == integer(1));
     Reply r = c.cmd({"XREADGROUP", "GROUP", "g", "b", "CLAIM", "0", "STREAMS", "s", ">"});
-    claimed(entries_of(r, "s").elements.at(0), "1-1", fv(1), kMaxCount);
+    claimed(stream_entries(r, "s").elements.at(0), "1-1", fv(1), kMaxCount);
     CHECK(owners(c) == std::vector<std::string>{"1-1:b:" + std::to_string(kMaxCount)});
   }
 
@@ -676,10 +638,10 @@ TEST_SUITE("redis8-verbs") {
     CHECK(pel(admin)["1-1"] == Pel{"", -1, 1});
     // Held back: CLAIM 0 takes the owned 2-1 and the new 3-1 only.
     Reply r = admin.cmd({"XREADGROUP", "GROUP", "g", "b", "CLAIM", "0", "STREAMS", "s", ">"});
-    CHECK(ids_of(entries_of(r, "s")) == std::vector<std::string>{"2-1", "3-1"});
+    CHECK(ids_of(stream_entries(r, "s")) == std::vector<std::string>{"2-1", "3-1"});
     sleep_ms(450);
     r = admin.cmd({"XREADGROUP", "GROUP", "g", "b", "CLAIM", "100000", "STREAMS", "s", ">"});
-    const Reply& e = entries_of(r, "s");
+    const Reply& e = stream_entries(r, "s");
     REQUIRE(e.elements.size() == 1);
     claimed(e.elements[0], "1-1", fv(1), 1);
     // A blocked CLAIM reader wakes when the delay runs out.
@@ -691,11 +653,11 @@ TEST_SUITE("redis8-verbs") {
     REQUIRE(woken.has_value());
     CHECK(since(began) >= 250ms);
     CHECK(since(began) < 1500ms);
-    CHECK(ids_of(entries_of(*woken, "s")) == std::vector<std::string>{"2-1"});
+    CHECK(ids_of(stream_entries(*woken, "s")) == std::vector<std::string>{"2-1"});
     // DELAY 0 is no delay; the value is checked.
     CHECK(admin.cmd({"XNACK", "s", "g", "FAIL", "IDS", "1", "3-1", "DELAY", "0"}) == integer(1));
     r = admin.cmd({"XREADGROUP", "GROUP", "g", "d", "CLAIM", "100000", "STREAMS", "s", ">"});
-    CHECK(ids_of(entries_of(r, "s")) == std::vector<std::string>{"3-1"});
+    CHECK(ids_of(stream_entries(r, "s")) == std::vector<std::string>{"3-1"});
     const char* kDelay = "ERR DELAY must be an integer between 0 and 315360000000";
     CHECK(admin.cmd({"XNACK", "s", "g", "FAIL", "IDS", "1", "1-1", "DELAY", "-1"}) ==
           error(kDelay));
@@ -785,9 +747,9 @@ TEST_SUITE("redis8-verbs") {
       if (full.elements[i] == bulk("groups")) groups = full.elements[i + 1];
     REQUIRE(groups.elements.size() == 1);
     const Reply& g = groups.elements[0];
-    CHECK(info_keys(g) == std::vector<std::string>{"name", "last-delivered-id", "entries-read",
-                                                   "lag", "pel-count", "nacked-count", "pending",
-                                                   "consumers"});
+    CHECK(keys_of(g) == std::vector<std::string>{"name", "last-delivered-id", "entries-read", "lag",
+                                                 "pel-count", "nacked-count", "pending",
+                                                 "consumers"});
     REQUIRE(g.elements.size() == 16);
     CHECK(g.elements[11] == integer(1));
     CHECK(g.elements[13].elements.at(1) == array({bulk("2-1"), bulk(""), integer(0), integer(1)}));
@@ -807,7 +769,7 @@ TEST_SUITE("redis8-verbs") {
     CHECK(c.cmd({"XACKDEL", "s", "g", "IDS", "3", "1-1", "3-1", "9-9"}) ==
           array({integer(1), integer(-1), integer(-1)}));
     CHECK(c.cmd({"XACKDEL", "s", "g", "KEEPREF", "IDS", "1", "2-1"}) == array({integer(1)}));
-    CHECK(c.cmd({"XRANGE", "s", "-", "+"}) == array({plain("3-1", fv(3)), plain("4-1", fv(4))}));
+    CHECK(c.cmd({"XRANGE", "s", "-", "+"}) == array({entry("3-1", fv(3)), entry("4-1", fv(4))}));
     CHECK(pel(c, "s", "g").empty());
     // The other group's references stay; acknowledging one whose entry is gone still gives 1.
     CHECK(pel(c, "s", "h").size() == 2);
@@ -831,7 +793,7 @@ TEST_SUITE("redis8-verbs") {
     c.cmd({"XNACK", "s", "h", "FAIL", "IDS", "1", "2-1"});
     CHECK(c.cmd({"XACKDEL", "s", "g", "DELREF", "IDS", "2", "2-1", "3-1"}) ==
           array({integer(1), integer(-1)}));
-    CHECK(c.cmd({"XRANGE", "s", "-", "+"}) == array({plain("1-1", fv(1)), plain("3-1", fv(3))}));
+    CHECK(c.cmd({"XRANGE", "s", "-", "+"}) == array({entry("1-1", fv(1)), entry("3-1", fv(3))}));
     CHECK(owners(c, "s") == std::vector<std::string>{"1-1:a:1"});
     std::map<std::string, Pel> h = pel(c, "s", "h");
     CHECK(h.size() == 1);
@@ -876,7 +838,7 @@ TEST_SUITE("redis8-verbs") {
     CHECK(c.cmd({"XDELEX", "s", "DELREF", "IDS", "3", "2-1", "3-1", "8-8"}) ==
           array({integer(-1), integer(1), integer(-1)}));
     CHECK(owners(c) == std::vector<std::string>{"1-1:a:1", "4-1:a:1"});
-    CHECK(c.cmd({"XRANGE", "s", "-", "+"}) == array({plain("4-1", fv(4))}));
+    CHECK(c.cmd({"XRANGE", "s", "-", "+"}) == array({entry("4-1", fv(4))}));
     // A stream emptied this way stays.
     CHECK(c.cmd({"XDELEX", "s", "delref", "ids", "1", "4-1"}) == array({integer(1)}));
     CHECK(info_stream(c)["length"] == integer(0));
@@ -965,7 +927,7 @@ TEST_SUITE("redis8-verbs") {
     CHECK(c.cmd({"XDELEX", "s", "IDS", "2", "1-1", "-"}) == error(kBadId));
     // The last IDS wins (and 1-1 survived the failed calls).
     CHECK(c.cmd({"XDELEX", "s", "IDS", "1", "2-1", "IDS", "1", "1-1"}) == array({integer(1)}));
-    CHECK(c.cmd({"XRANGE", "s", "-", "+"}) == array({plain("2-1", fv(2))}));
+    CHECK(c.cmd({"XRANGE", "s", "-", "+"}) == array({entry("2-1", fv(2))}));
   }
 
   TEST_CASE("Deletions by XACKDEL and XDELEX move max-deleted-entry-id and the first entry") {
@@ -1007,7 +969,7 @@ TEST_SUITE("redis8-verbs") {
     // Fields ignored, no entry, no trimming.
     CHECK(c.cmd({"XADD", "s", "MAXLEN", "1", "IDMP", "p1", "req-1", "*", "other", "x"}) == first);
     CHECK(c.cmd({"XLEN", "s"}) == integer(2));
-    CHECK(c.cmd({"XRANGE", "s", first.str, first.str}) == array({plain(first.str, {"a", "1"})}));
+    CHECK(c.cmd({"XRANGE", "s", first.str, first.str}) == array({entry(first.str, {"a", "1"})}));
     CHECK(info_stream(c)["entries-added"] == integer(2));
     // Options in any order; *, -, + and IDMP are valid idempotent ids, so are long binary ones.
     std::string big(70000, 'x');
@@ -1040,7 +1002,7 @@ TEST_SUITE("redis8-verbs") {
     CHECK(admin.cmd({"XADD", "s", "IDMP", "p", "i", "*", "a", "1"}) == first);
     CHECK_FALSE(reader.try_read(150ms).has_value());
     Reply next = admin.cmd({"XADD", "s", "IDMP", "p", "j", "*", "a", "2"});
-    CHECK(reader.read() == array({array({bulk("s"), array({plain(next.str, {"a", "2"})})})}));
+    CHECK(reader.read() == array({array({bulk("s"), array({entry(next.str, {"a", "2"})})})}));
   }
 
   TEST_CASE("XADD IDMPAUTO hashes the field-value pairs in any order, names and values counting") {
@@ -1274,7 +1236,7 @@ TEST_SUITE("redis8-verbs") {
     c.cmd({"XCFGSET", "cfg", "IDMP-MAXSIZE", "7"});
     Reply r = c.cmd({"XINFO", "STREAM", "cfg"});
     CHECK(r.elements.size() == 32);
-    CHECK(info_keys(r) == join(base, idmp, tail));
+    CHECK(keys_of(r) == join(base, idmp, tail));
     CHECK(idmp_counters(c, "cfg") == std::vector<long long>{0, 0, 0, 0});
     // IDMP on a new stream: the defaults come from the stream-idmp-* configs at creation.
     CHECK(c.cmd({"CONFIG", "GET", "stream-idmp-*"}).elements.size() == 4);
@@ -1290,7 +1252,7 @@ TEST_SUITE("redis8-verbs") {
     CHECK(idmp_counters(c) == std::vector<long long>{2, 2, 2, 1});
     r = c.cmd({"XINFO", "STREAM", "s", "FULL"});
     CHECK(r.elements.size() == 30);
-    CHECK(info_keys(r) == join(base, idmp, full_tail));
+    CHECK(keys_of(r) == join(base, idmp, full_tail));
     // Out-of-range configs are refused.
     for (const Cmd& bad : std::vector<Cmd>{{"CONFIG", "SET", "stream-idmp-maxsize", "0"},
                                            {"CONFIG", "SET", "stream-idmp-maxsize", "10001"},
@@ -1336,6 +1298,6 @@ TEST_SUITE("redis8-verbs") {
     CHECK(pel(c) == want);
     // Still claimable first, unowned.
     Reply r = c.cmd({"XREADGROUP", "GROUP", "g", "b", "CLAIM", "100000", "STREAMS", "s", ">"});
-    CHECK(ids_of(entries_of(r, "s")) == std::vector<std::string>{"1-1", "2-1", first.str});
+    CHECK(ids_of(stream_entries(r, "s")) == std::vector<std::string>{"1-1", "2-1", first.str});
   }
 }

@@ -5,13 +5,12 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <cctype>
-#include <chrono>
-#include <functional>
 #include <string>
 #include <vector>
 
 #include "harness.h"
+#include "stream_norm.h"
+#include "stream_replies.h"
 
 using namespace postbox::it;
 
@@ -25,65 +24,6 @@ const char* kWrongType = "WRONGTYPE Operation against a key holding the wrong ki
 const char* kNotInt = "ERR value is not an integer or out of range";
 const char* kSyntax = "ERR syntax error";
 
-std::string upper(std::string s) {
-  for (char& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  return s;
-}
-
-bool is_cmd(const Cmd& c, const char* name) {
-  return !c.empty() && upper(c[0]) == name;
-}
-
-// Replaces an integer by a marker: the value may differ, but it must be an integer.
-void mask_int(Reply& r) {
-  if (r.type == ReplyType::Integer) r = status("<int>");
-}
-
-// Calls fn on every key/value pair of a RESP2 flat array or a RESP3 map.
-void for_each_field(Reply& r, const std::function<void(const std::string&, Reply&)>& fn) {
-  if (r.type != ReplyType::Array && r.type != ReplyType::Map) return;
-  if (r.elements.size() % 2 != 0) return;
-  for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
-    const Reply& key = r.elements[i];
-    if (key.type != ReplyType::String && key.type != ReplyType::Status) return;
-    fn(key.str, r.elements[i + 1]);
-  }
-}
-
-// Masks what legitimately differs between Postbox and Redis in stream replies: the radix tree
-// statistics of XINFO STREAM (Postbox has no radix tree), the delivery and seen times of
-// XINFO STREAM FULL, and HELLO's server details.
-void norm(const Cmd& cmd, Reply& r) {
-  if (r.is_error()) return;
-  if (is_cmd(cmd, "HELLO")) {
-    r = status("<hello>");
-    return;
-  }
-  if (is_cmd(cmd, "XINFO") && cmd.size() > 1 && upper(cmd[1]) == "STREAM") {
-    for_each_field(r, [](const std::string& key, Reply& value) {
-      if (key == "radix-tree-keys" || key == "radix-tree-nodes") mask_int(value);
-      if (key != "groups" || !value.is_aggregate()) return;
-      for (Reply& group : value.elements) {
-        for_each_field(group, [](const std::string& gkey, Reply& gvalue) {
-          if (gkey == "pending") {
-            for (Reply& p : gvalue.elements)
-              if (p.elements.size() == 4) mask_int(p.elements[2]);
-          } else if (gkey == "consumers") {
-            for (Reply& consumer : gvalue.elements) {
-              for_each_field(consumer, [](const std::string& ckey, Reply& cvalue) {
-                if (ckey == "seen-time" || ckey == "active-time") mask_int(cvalue);
-                if (ckey == "pending")
-                  for (Reply& p : cvalue.elements)
-                    if (p.elements.size() == 3) mask_int(p.elements[1]);
-              });
-            }
-          }
-        });
-      }
-    });
-  }
-}
-
 Cmd xadd(const std::string& key, const std::string& id, const std::string& field = "f",
          const std::string& value = "v") {
   return {"XADD", key, id, field, value};
@@ -93,23 +33,6 @@ Cmd xadd(const std::string& key, const std::string& id, const std::string& field
 std::vector<Cmd> fill(const std::string& key, int from, int to) {
   std::vector<Cmd> out;
   for (int i = from; i <= to; ++i) out.push_back(xadd(key, std::to_string(i) + "-1"));
-  return out;
-}
-
-Reply entry(const std::string& id, const std::vector<std::string>& fields) {
-  return array({bulk(id), bulks(fields)});
-}
-
-long long now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// The field names of a flat RESP2 key/value reply, in order.
-std::vector<std::string> keys_of(const Reply& r) {
-  std::vector<std::string> out;
-  for (size_t i = 0; i < r.elements.size(); i += 2) out.push_back(r.elements[i].str);
   return out;
 }
 
@@ -271,7 +194,7 @@ TEST_SUITE("streams") {
             {"XADD", "other", "NOMKSTREAM", "1-1", "f", "v"},
             {"EXISTS", "other"},
         },
-        norm);
+        stream_norm);
     Client c = d.ours().client();  // fresh RESP2 connection, empty database
     c.cmd({"FLUSHALL"});
     CHECK(c.cmd({"XADD", "s", "NOMKSTREAM", "1-1", "f", "v"}) == nil());
@@ -308,7 +231,7 @@ TEST_SUITE("streams") {
         {"XINFO", "STREAM", "new"},
     };
     seq.insert(seq.end(), more.begin(), more.end());
-    d.expect_same(seq, norm);
+    d.expect_same(seq, stream_norm);
   }
 
   TEST_CASE("XADD and XTRIM option errors match Redis") {
@@ -401,7 +324,7 @@ TEST_SUITE("streams") {
         {"XRANGE", "s", "-", "+"},
     };
     seq.insert(seq.end(), more.begin(), more.end());
-    d.expect_same(seq, norm);
+    d.expect_same(seq, stream_norm);
   }
 
   TEST_CASE("Approximate trimming with ~ only removes whole nodes of 100 entries") {
@@ -426,7 +349,7 @@ TEST_SUITE("streams") {
         {"XINFO", "STREAM", "s"},
     };
     seq.insert(seq.end(), more.begin(), more.end());
-    d.expect_same(seq, norm);
+    d.expect_same(seq, stream_norm);
 
     std::vector<Cmd> small = fill("t", 1, 50);
     std::vector<Cmd> small_more = {
@@ -440,7 +363,7 @@ TEST_SUITE("streams") {
         {"XRANGE", "t", "-", "+"},
     };
     small.insert(small.end(), small_more.begin(), small_more.end());
-    d.expect_same(small, norm);
+    d.expect_same(small, stream_norm);
   }
 
   TEST_CASE("XADD with MAXLEN ~ drops whole nodes as the stream grows") {
@@ -456,7 +379,7 @@ TEST_SUITE("streams") {
     seq.push_back({"XLEN", "s"});
     seq.push_back({"XRANGE", "s", "-", "+", "COUNT", "2"});
     seq.push_back({"XINFO", "STREAM", "s"});
-    d.expect_same(seq, norm);
+    d.expect_same(seq, stream_norm);
   }
 
   TEST_CASE("LIMIT caps approximate trimming at whole nodes and LIMIT 0 means no limit") {
@@ -478,7 +401,7 @@ TEST_SUITE("streams") {
         {"XLEN", "s"},
     };
     seq.insert(seq.end(), more.begin(), more.end());
-    d.expect_same(seq, norm);
+    d.expect_same(seq, stream_norm);
   }
 
   TEST_CASE("Deleted entries still count towards a node's 100 entries for ~ trimming") {
@@ -498,7 +421,7 @@ TEST_SUITE("streams") {
         {"XINFO", "STREAM", "s"},
     };
     seq.insert(seq.end(), more.begin(), more.end());
-    d.expect_same(seq, norm);
+    d.expect_same(seq, stream_norm);
     // Deleting every entry of a node frees it; exact trimming only marks entries deleted.
     std::vector<Cmd> seq2 = fill("t", 1, 30);
     for (int i = 1; i <= 30; ++i) seq2.push_back({"XDEL", "t", std::to_string(i) + "-1"});
@@ -516,7 +439,7 @@ TEST_SUITE("streams") {
         {"XLEN", "t"},
     };
     seq2.insert(seq2.end(), more2.begin(), more2.end());
-    d.expect_same(seq2, norm);
+    d.expect_same(seq2, stream_norm);
   }
 
   TEST_CASE("XLEN counts live entries and is 0 for a missing key") {
@@ -704,7 +627,7 @@ TEST_SUITE("streams") {
             {"XDEL", "s"},
             {"XDEL"},
         },
-        norm);
+        stream_norm);
   }
 
   TEST_CASE("XINFO STREAM reports counters and first and last entries in Redis's field order") {
@@ -739,7 +662,7 @@ TEST_SUITE("streams") {
             {"XINFO", "FOO"},
             {"XINFO", "HELP", "extra"},
         },
-        norm);
+        stream_norm);
     Client c = d.ours().client();  // fresh RESP2 connection, empty database
     c.cmd({"FLUSHALL"});
     c.cmd({"XADD", "s", "1-1", "a", "1"});
@@ -790,7 +713,7 @@ TEST_SUITE("streams") {
         {"XINFO", "STREAM", "e", "FULL"},
     };
     seq.insert(seq.end(), more.begin(), more.end());
-    d.expect_same(seq, norm);
+    d.expect_same(seq, stream_norm);
     Client c = d.ours().client();  // fresh RESP2 connection, empty database
     c.cmd({"FLUSHALL"});
     c.cmd({"XADD", "s", "1-1", "a", "1"});
@@ -924,7 +847,7 @@ TEST_SUITE("streams") {
             {"XADD", "s", "0-1", "z", "z"},
             {"XINFO", "STREAM", "s"},
         },
-        norm);
+        stream_norm);
   }
 
   TEST_CASE("XSETID errors match Redis") {
@@ -952,7 +875,7 @@ TEST_SUITE("streams") {
             {"XSETID"},
             {"XINFO", "STREAM", "s"},
         },
-        norm);
+        stream_norm);
     Client c = d.ours().client();  // fresh RESP2 connection, empty database
     c.cmd({"FLUSHALL"});
     c.cmd({"XADD", "s", "5-1", "a", "1"});
@@ -1043,7 +966,7 @@ TEST_SUITE("streams") {
             {"TYPE", "s2"},
             {"XLEN", "s2"},
         },
-        norm);
+        stream_norm);
     Client c = d.ours().client();  // fresh RESP2 connection, empty database
     c.cmd({"FLUSHALL"});
     c.cmd({"XADD", "s", "1-1", "f", "v"});
@@ -1074,7 +997,7 @@ TEST_SUITE("streams") {
             {"XDEL", "s", "1-1"},
             {"XLEN", "s"},
         },
-        norm);
+        stream_norm);
     Client c = d.ours().client();  // fresh RESP2 connection, empty database
     c.cmd({"FLUSHALL"});
     c.cmd({"HELLO", "3"});
@@ -1105,7 +1028,7 @@ TEST_SUITE("streams") {
             {"XINFO", "STREAM", "s"},
             {"XINFO", "STREAM", "s", "FULL"},
         },
-        norm);
+        stream_norm);
     Client c = d.ours().client();  // fresh RESP2 connection, empty database
     c.cmd({"FLUSHALL"});
     c.cmd({"HELLO", "3"});

@@ -16,19 +16,6 @@ namespace {
 
 const char* kExecAbort = "EXECABORT Transaction discarded because of previous errors.";
 
-long long blocked_total(Client& admin) {
-  Reply info = admin.cmd({"INFO", "clients"});
-  const std::string field = "blocked_clients:";
-  size_t at = info.str.find(field);
-  if (at == std::string::npos) return -1;
-  return std::stoll(info.str.substr(at + field.size()));
-}
-
-void wait_blocked_n(Client& admin, long long n) {
-  bool reached = eventually([&] { return blocked_total(admin) == n; }, 3000ms);
-  REQUIRE_MESSAGE(reached, "blocked_clients never reached " << n);
-}
-
 const auto mask_hello = mask_if([](const Cmd& c) { return c[0] == "HELLO"; });
 
 // One way another client can touch a watched key. `prepare` runs before WATCH, `touch` after it
@@ -213,7 +200,7 @@ TEST_SUITE("tx") {
     auto began = std::chrono::steady_clock::now();
     CHECK(c.cmd({"EXEC"}) == array({nil_array(), nil(), nil_array()}));
     CHECK(std::chrono::steady_clock::now() - began < 1000ms);
-    CHECK(blocked_total(c) == 0);
+    CHECK(blocked_clients(c) == 0);
   }
 
   TEST_CASE("WATCH rules of a single client match Redis: own writes abort, no-ops do not") {
@@ -395,7 +382,7 @@ TEST_SUITE("tx") {
            Client waiter = s.client();
            waiter.send({"BLPOP", k, "0"});
            waiter.flush();
-           wait_blocked_n(o, 1);
+           await_blocked(o, 1);
            o.cmd({"RPUSH", k, "x"});
            CHECK(waiter.read() == bulks({k, "x"}));
            CHECK(o.cmd({"EXISTS", k}) == integer(0));
@@ -405,7 +392,7 @@ TEST_SUITE("tx") {
            Client waiter = s.client();
            waiter.send({"BLMOVE", "feed", k, "LEFT", "LEFT", "0"});
            waiter.flush();
-           wait_blocked_n(o, 1);
+           await_blocked(o, 1);
            o.cmd({"RPUSH", "feed", "x"});
            CHECK(waiter.read() == bulk("x"));
          }},
@@ -498,10 +485,10 @@ TEST_SUITE("tx") {
     Client multi_waiter = server.client();
     waiter.send({"BLPOP", "q", "0"});
     waiter.flush();
-    wait_blocked_n(admin, 1);
+    await_blocked(admin, 1);
     multi_waiter.send({"BLMPOP", "0", "3", "k1", "k2", "k3", "LEFT"});
     multi_waiter.flush();
-    wait_blocked_n(admin, 2);
+    await_blocked(admin, 2);
     tx.cmd({"MULTI"});
     tx.cmd({"RPUSH", "q", "a", "b"});
     tx.cmd({"LLEN", "q"});
