@@ -3,8 +3,9 @@
 //
 // Bounds, aliases, mutability and defaults are Redis 7.0's, so a redis.conf that loads there
 // loads here and CONFIG GET/SET answer alike. Exceptions, on purpose: Postbox's own defaults for
-// bind, dir and appendfsync; `lmdb-map-size`, Postbox's own; and kRestricted rows, where a
-// value other than the default would promise something Postbox does not do.
+// bind, dir, appendfsync and appendonly (yes: Postbox always persists); `lmdb-map-size`, Postbox's
+// own; and kRestricted rows, where a value other than the default would promise something Postbox
+// does not do.
 #include <strings.h>
 
 #include "config/directive.h"

@@ -240,7 +240,7 @@ Result<uint64_t> StreamStore::deliver_new(std::string_view group_name, GroupReco
     if (!busy) return busy.status();
     if (*busy) {
       // XGROUP SETID moved the group back over pending entries: the new reader takes them.
-      Status s = reassign(g, id, rec, consumer_name, c, now_ms, now_ms, 1);
+      Status s = reassign(g, id, &rec, consumer_name, c, now_ms, now_ms, 1);
       if (!s) return s;
       continue;
     }
@@ -380,12 +380,12 @@ Status StreamStore::detach(const GroupRecord& g, const StreamId& id,
   return put_consumer(g.gid, prev_name, prev);
 }
 
-Status StreamStore::reassign(GroupRecord& g, const StreamId& id, const PelRecord& old,
+Status StreamStore::reassign(GroupRecord& g, const StreamId& id, const PelRecord* old,
                              std::string_view consumer_name, ConsumerRecord& owner, int64_t now_ms,
                              int64_t delivery_ms, uint64_t delivery_count) {
   Status s;
-  bool moving = old.consumer != consumer_name;
-  if (moving && !old.consumer.empty() && !(s = detach(g, id, old.consumer))) return s;
+  bool moving = !old || old->consumer != consumer_name;
+  if (old && moving && !old->consumer.empty() && !(s = detach(g, id, old->consumer))) return s;
   if (moving) {
     stream_consumer_pel_key(entry_.meta.id, g.gid, owner.cid, id, k_);
     if (!(s = put(k_, ""))) return s;
@@ -394,7 +394,7 @@ Status StreamStore::reassign(GroupRecord& g, const StreamId& id, const PelRecord
   // Taking an entry is the consumer's last successful interaction (XINFO's `inactive`).
   owner.active_ms = now_ms;
   if (!(s = put_consumer(g.gid, consumer_name, owner))) return s;
-  return write_pending(g, id, &old, delivery_ms, delivery_count, consumer_name);
+  return write_pending(g, id, old, delivery_ms, delivery_count, consumer_name);
 }
 
 // ---- inspection -----------------------------------------------------------------------------
@@ -493,8 +493,8 @@ Result<StreamStore::ClaimOutcome> StreamStore::claim(std::string_view group_name
     ++count;  // a FATAL entry's count stays at the maximum
   }
   int64_t when = o.delivery_ms < 0 ? now_ms : o.delivery_ms;
-  if (!pending) rec.consumer = {};  // a forced record has no previous owner to detach from
-  Status s = reassign(g, id, rec, consumer_name, owner, now_ms, when, count);
+  // A forced record is new: no previous owner to detach from, and not a released entry.
+  Status s = reassign(g, id, pending ? &rec : nullptr, consumer_name, owner, now_ms, when, count);
   if (!s) return s;
   return ClaimOutcome::Claimed;
 }

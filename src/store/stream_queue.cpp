@@ -180,7 +180,7 @@ Result<uint64_t> StreamStore::redeliver(std::string_view group_name, GroupRecord
     if (!*got) continue;
     uint64_t before = rec.delivery_count;
     uint64_t after = before == INT64_MAX ? before : before + 1;
-    if (!(s = reassign(g, cand.id, rec, consumer_name, c, now_ms, now_ms, after))) return s;
+    if (!(s = reassign(g, cand.id, &rec, consumer_name, c, now_ms, now_ms, after))) return s;
     auto shown = entry(cand.id, [&](const StreamId& id, EntryReader& r) {
       visit(id, r, now_ms - cand.since_ms, before);
     });

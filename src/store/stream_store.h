@@ -240,9 +240,9 @@ class StreamStore {
   Status put_group(std::string_view name, const GroupRecord& g);
   Status put_consumer(uint64_t gid, std::string_view name, const ConsumerRecord& c);
   Status delete_entry_record(const StreamId& id);
-  // Moves a pending entry to `consumer`, fixing both consumers' PEL indexes and counts, and
-  // marks the owner active at `now_ms`.
-  Status reassign(GroupRecord& g, const StreamId& id, const PelRecord& old,
+  // Moves a pending entry to `consumer` (`old` null: a record made from scratch), fixing both
+  // consumers' PEL indexes and counts, and marks the owner active at `now_ms`.
+  Status reassign(GroupRecord& g, const StreamId& id, const PelRecord* old,
                   std::string_view consumer, ConsumerRecord& owner, int64_t now_ms,
                   int64_t delivery_ms, uint64_t delivery_count);
   // Loads the PEL record of `id`, copying the owner's name into `owner` (LMDB's memory does not
@@ -259,11 +259,12 @@ class StreamStore {
   void first_id_after_removal();
   // The node of a live entry, 0 when there is no such entry.
   uint64_t node_of(const StreamId& id);
-  // Trimming (stream_store.cpp): where the cut falls, walking in from both ends at once or (for
-  // LIMIT) node by node from the first; then the records under the new floor are deleted at once
-  // when few, else queued for reclaim.
+  // Redelivery (stream_queue.cpp): what is due, from a read-only walk before the PEL changes.
   Status plan_redelivery(const GroupRecord& g, uint64_t count, int64_t min_idle_ms,
                          bool drop_deleted, int64_t now_ms, RedeliveryPlan& plan);
+  // Trimming (stream_trim.cpp): where the cut falls, walking in from both ends at once or (for
+  // LIMIT) node by node from the first; then the records under the new floor are deleted at once
+  // when few, else queued for reclaim.
   Status find_cut(const StreamTrim& t, TrimCut& cut);
   Status cut_by_nodes(const StreamTrim& t, TrimCut& cut);
   Status drop_trimmed(const StreamId& old_floor, uint64_t removed);

@@ -1,8 +1,9 @@
 // A consumer's last successful interaction: XINFO CONSUMERS `inactive` and XINFO STREAM FULL
 // `active-time`, the fields Redis 7.2 added. The 7.0 oracle has neither, so these tests check
-// Postbox alone, against the meaning Redis 7.2 documents: `idle` counts from the consumer's last
-// attempt (any XREADGROUP, XCLAIM, XAUTOCLAIM), `inactive` from the last one that took entries
-// into its pending list, and is -1 while it never did.
+// Postbox alone, against the meaning Redis 7.2 documents: `inactive` counts from the consumer's
+// last interaction that took entries into its pending list (XREADGROUP without NOACK, XCLAIM,
+// XAUTOCLAIM), and is -1 while it never did. `idle` keeps Redis 7.0's meaning (any XREADGROUP,
+// and claims that claimed something).
 #include <doctest/doctest.h>
 
 #include <chrono>

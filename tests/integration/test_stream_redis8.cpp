@@ -755,6 +755,28 @@ TEST_SUITE("redis8-verbs") {
     CHECK(g.elements[13].elements.at(1) == array({bulk("2-1"), bulk(""), integer(0), integer(1)}));
   }
 
+  TEST_CASE("XCLAIM FORCE of an entry nobody had leaves the released entries' count alone") {
+    SKIP_UNLESS_POSTBOX();
+    Server server;
+    Client c = server.client();
+    setup(c, 3);
+    c.cmd({"XREADGROUP", "GROUP", "g", "a", "COUNT", "2", "STREAMS", "s", ">"});
+    CHECK(c.cmd({"XNACK", "s", "g", "FAIL", "IDS", "1", "2-1"}) == integer(1));
+    // 3-1 was never delivered: FORCE makes its pending record from scratch, owned by b.
+    CHECK(c.cmd({"XCLAIM", "s", "g", "b", "0", "3-1", "FORCE", "JUSTID"}) == bulks({"3-1"}));
+    Reply full = c.cmd({"XINFO", "STREAM", "s", "FULL"});
+    Reply groups = full.at("groups");
+    REQUIRE(groups.elements.size() == 1);
+    const Reply& g = groups.elements[0];
+    CHECK(g.at("pel-count") == integer(3));
+    CHECK(g.at("nacked-count") == integer(1));
+    Reply rows = c.cmd({"XPENDING", "s", "g", "-", "+", "10"});
+    REQUIRE(rows.elements.size() == 3);
+    CHECK(rows.elements[1] == array({bulk("2-1"), bulk(""), integer(-1), integer(1)}));
+    CHECK(rows.elements[2].elements.at(1) == bulk("b"));
+    CHECK(rows.elements[2].elements.at(3) == integer(1));  // JUSTID does not count a delivery
+  }
+
   // ---- XACKDEL / XDELEX (Redis 8.2) ----
 
   TEST_CASE("XACKDEL acknowledges and deletes only ids pending in the group, KEEPREF by default") {
