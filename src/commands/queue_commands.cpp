@@ -127,6 +127,63 @@ void xredrive(CommandContext& ctx) {
 
 // XNACK key group SILENT|FAIL|FATAL IDS numids id... [RETRYCOUNT c] [FORCE] [DELAY ms]
 // (Redis 8.8's arguments and errors; DELAY is Postbox's).
+// XNACK's mode and options after the group: SILENT|FAIL|FATAL IDS n id... [RETRYCOUNT c]
+// [FORCE] [DELAY ms], in any order after the mode.
+struct NackArgs {
+  StreamStore::NackMode mode = StreamStore::NackMode::Fail;
+  size_t ids_at = 0, n_ids = 0;
+  int64_t retry = -1, delay = 0;
+  bool force = false;
+};
+
+bool parse_nack_args(CommandContext& ctx, NackArgs& a) {
+  auto fail = [&](const std::string& error) {
+    ctx.reply.error(error);
+    return false;
+  };
+  std::string_view m = ctx.arg(3);
+  if (iequals(m, "silent")) {
+    a.mode = StreamStore::NackMode::Silent;
+  } else if (iequals(m, "fail")) {
+    a.mode = StreamStore::NackMode::Fail;
+  } else if (iequals(m, "fatal")) {
+    a.mode = StreamStore::NackMode::Fatal;
+  } else {
+    return fail("ERR mode must be SILENT, FAIL, or FATAL");
+  }
+  for (size_t i = 4; i < ctx.argc(); ++i) {
+    std::string_view o = ctx.arg(i);
+    bool more = i + 1 < ctx.argc();
+    if (iequals(o, "ids") && more) {
+      int64_t n;
+      if (!parse_int64(ctx.arg(i + 1), n) || n < 1 || n > INT32_MAX) {
+        return fail("ERR numids must be a positive integer");
+      }
+      if (static_cast<uint64_t>(n) > ctx.argc() - i - 2) {
+        return fail("ERR number of IDs doesn't match numids");
+      }
+      a.ids_at = i + 2;
+      a.n_ids = static_cast<size_t>(n);
+      i += 1 + a.n_ids;
+    } else if (iequals(o, "force")) {
+      a.force = true;
+    } else if (iequals(o, "retrycount") && more) {
+      auto n = arg_int64(ctx, ++i);
+      if (!n) return false;
+      if (*n < 0) return fail("ERR Invalid RETRYCOUNT value, must be >= 0");
+      a.retry = *n;
+    } else if (iequals(o, "delay") && more) {
+      if (!parse_int64(ctx.arg(++i), a.delay) || a.delay < 0 || a.delay > kMaxVisibilityMs) {
+        return fail(fmt::format("ERR DELAY must be an integer between 0 and {}", kMaxVisibilityMs));
+      }
+    } else {
+      return fail(fmt::format("ERR Unrecognized XNACK option '{}'", o));
+    }
+  }
+  if (a.n_ids == 0) return fail("ERR syntax error, expected IDS keyword");
+  return true;
+}
+
 void xnack(CommandContext& ctx) {
   StreamStore& s = stream_store(ctx);
   auto open = s.open(ctx.db(), ctx.arg(1), ctx.now_ms);
@@ -138,56 +195,13 @@ void xnack(CommandContext& ctx) {
     return ctx.reply.error(
         fmt::format("NOGROUP No such key '{}' or consumer group '{}'", ctx.arg(1), ctx.arg(2)));
   }
-  StreamStore::NackMode mode;
-  std::string_view m = ctx.arg(3);
-  if (iequals(m, "silent")) {
-    mode = StreamStore::NackMode::Silent;
-  } else if (iequals(m, "fail")) {
-    mode = StreamStore::NackMode::Fail;
-  } else if (iequals(m, "fatal")) {
-    mode = StreamStore::NackMode::Fatal;
-  } else {
-    return ctx.reply.error("ERR mode must be SILENT, FAIL, or FATAL");
+  NackArgs a;
+  if (!parse_nack_args(ctx, a)) return;
+  std::vector<StreamId> ids(a.n_ids);
+  for (size_t i = 0; i < a.n_ids; ++i) {
+    if (!arg_stream_id(ctx, a.ids_at + i, 0, true, ids[i])) return;
   }
-  size_t ids_at = 0, n_ids = 0;
-  int64_t retry = -1, delay = 0;
-  bool force = false;
-  for (size_t i = 4; i < ctx.argc(); ++i) {
-    std::string_view o = ctx.arg(i);
-    bool more = i + 1 < ctx.argc();
-    if (iequals(o, "ids") && more) {
-      int64_t n;
-      if (!parse_int64(ctx.arg(i + 1), n) || n < 1 || n > INT32_MAX) {
-        return ctx.reply.error("ERR numids must be a positive integer");
-      }
-      if (static_cast<uint64_t>(n) > ctx.argc() - i - 2) {
-        return ctx.reply.error("ERR number of IDs doesn't match numids");
-      }
-      ids_at = i + 2;
-      n_ids = static_cast<size_t>(n);
-      i += 1 + n_ids;
-    } else if (iequals(o, "force")) {
-      force = true;
-    } else if (iequals(o, "retrycount") && more) {
-      auto n = arg_int64(ctx, ++i);
-      if (!n) return;
-      if (*n < 0) return ctx.reply.error("ERR Invalid RETRYCOUNT value, must be >= 0");
-      retry = *n;
-    } else if (iequals(o, "delay") && more) {
-      if (!parse_int64(ctx.arg(++i), delay) || delay < 0 || delay > kMaxVisibilityMs) {
-        return ctx.reply.error(
-            fmt::format("ERR DELAY must be an integer between 0 and {}", kMaxVisibilityMs));
-      }
-    } else {
-      return ctx.reply.error(fmt::format("ERR Unrecognized XNACK option '{}'", o));
-    }
-  }
-  if (n_ids == 0) return ctx.reply.error("ERR syntax error, expected IDS keyword");
-  std::vector<StreamId> ids(n_ids);
-  for (size_t i = 0; i < n_ids; ++i) {
-    if (!arg_stream_id(ctx, ids_at + i, 0, true, ids[i])) return;
-  }
-  auto n = s.nack(ctx.arg(2), g, mode, ids, retry, force, delay, ctx.now_ms);
+  auto n = s.nack(ctx.arg(2), g, a.mode, ids, a.retry, a.force, a.delay, ctx.now_ms);
   if (!n) return ctx.reply.error(n.status().message());
   // Readers blocked with CLAIM, or on a group with VISIBILITY, may take them now.
   if (*n) ctx.server.blocking.signal(ctx.db(), ctx.arg(1));

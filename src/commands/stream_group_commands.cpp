@@ -344,6 +344,43 @@ void reply_claimed(CommandContext& ctx, StreamStore& s, const StreamId& id, bool
   if (!found || !*found) ctx.reply.null();
 }
 
+// XCLAIM's options after the ids, from args[j]: FORCE, JUSTID, IDLE, TIME, RETRYCOUNT, LASTID.
+bool parse_claim_options(CommandContext& ctx, size_t j, StreamStore::ClaimOptions& o,
+                         StreamId& last_id) {
+  auto option_int = [&](size_t i, const char* what, int64_t& v) {
+    if (parse_int64(ctx.arg(i), v)) return true;
+    ctx.reply.error(fmt::format("ERR Invalid {} option argument for XCLAIM", what));
+    return false;
+  };
+  for (; j < ctx.argc(); ++j) {
+    bool more = j + 1 < ctx.argc();
+    std::string_view opt = ctx.arg(j);
+    int64_t v;
+    if (iequals(opt, "force")) {
+      o.force = true;
+    } else if (iequals(opt, "justid")) {
+      o.justid = true;
+    } else if (iequals(opt, "idle") && more) {
+      if (!option_int(++j, "IDLE", v)) return false;
+      o.delivery_ms = ctx.now_ms - v;
+    } else if (iequals(opt, "time") && more) {
+      if (!option_int(++j, "TIME", v)) return false;
+      o.delivery_ms = v;
+    } else if (iequals(opt, "retrycount") && more) {
+      if (!option_int(++j, "RETRYCOUNT", v)) return false;
+      o.retry_count = v;
+    } else if (iequals(opt, "lastid") && more) {
+      if (!arg_stream_id(ctx, ++j, 0, true, last_id)) return false;
+    } else {
+      ctx.reply.error(fmt::format("ERR Unrecognized XCLAIM option '{}'", opt));
+      return false;
+    }
+  }
+  // A bogus delivery time (negative, in the future) becomes now, as in Redis.
+  if (o.delivery_ms < 0 || o.delivery_ms > ctx.now_ms) o.delivery_ms = ctx.now_ms;
+  return true;
+}
+
 void xclaim(CommandContext& ctx) {
   StreamStore& s = stream_store(ctx);
   GroupRecord g;
@@ -362,43 +399,13 @@ void xclaim(CommandContext& ctx) {
     ids.push_back(id);
   }
   StreamId last_id;
-  auto option_int = [&](size_t i, const char* what, int64_t& v) {
-    if (parse_int64(ctx.arg(i), v)) return true;
-    ctx.reply.error(fmt::format("ERR Invalid {} option argument for XCLAIM", what));
-    return false;
-  };
-  for (; j < ctx.argc(); ++j) {
-    bool more = j + 1 < ctx.argc();
-    std::string_view opt = ctx.arg(j);
-    int64_t v;
-    if (iequals(opt, "force")) {
-      o.force = true;
-    } else if (iequals(opt, "justid")) {
-      o.justid = true;
-    } else if (iequals(opt, "idle") && more) {
-      if (!option_int(++j, "IDLE", v)) return;
-      o.delivery_ms = ctx.now_ms - v;
-    } else if (iequals(opt, "time") && more) {
-      if (!option_int(++j, "TIME", v)) return;
-      o.delivery_ms = v;
-    } else if (iequals(opt, "retrycount") && more) {
-      if (!option_int(++j, "RETRYCOUNT", v)) return;
-      o.retry_count = v;
-    } else if (iequals(opt, "lastid") && more) {
-      if (!arg_stream_id(ctx, ++j, 0, true, last_id)) return;
-    } else {
-      return ctx.reply.error(fmt::format("ERR Unrecognized XCLAIM option '{}'", opt));
-    }
-  }
+  if (!parse_claim_options(ctx, j, o, last_id)) return;
   if (last_id > g.last_id) g.last_id = last_id;
-  // A bogus delivery time (negative, in the future) becomes now, as in Redis.
-  if (o.delivery_ms < 0 || o.delivery_ms > ctx.now_ms) o.delivery_ms = ctx.now_ms;
   ConsumerRecord owner;
-  bool owner_loaded = false;
   size_t mark = ctx.reply.mark();
   size_t n = 0;
   for (const StreamId& id : ids) {
-    auto outcome = s.claim(ctx.arg(2), g, ctx.arg(3), id, o, ctx.now_ms, owner, owner_loaded);
+    auto outcome = s.claim(ctx.arg(2), g, ctx.arg(3), id, o, ctx.now_ms, owner);
     if (!outcome) {
       ctx.reply.buffer().truncate(mark);
       return ctx.reply.error(outcome.status().message());

@@ -119,6 +119,38 @@ void reply_full_group(CommandContext& ctx, StreamStore& s, std::string_view name
   });
 }
 
+// The fields XINFO STREAM shows with and without FULL, from length to the IDMP counters.
+void reply_header_fields(ReplyBuilder& reply, const StreamHeader& h) {
+  reply.bulk("length");
+  reply.integer(static_cast<int64_t>(h.length));
+  // Redis reports its radix tree here; Postbox reports the nodes it emulates (see
+  // stream_codec.h) and a tree of that many leaves.
+  reply.bulk("radix-tree-keys");
+  reply.integer(static_cast<int64_t>(h.nodes));
+  reply.bulk("radix-tree-nodes");
+  reply.integer(static_cast<int64_t>(h.nodes ? 2 * h.nodes : 1));
+  reply.bulk("last-generated-id");
+  reply_stream_id(reply, h.last_id);
+  reply.bulk("max-deleted-entry-id");
+  reply_stream_id(reply, h.max_deleted);
+  reply.bulk("entries-added");
+  reply.integer(static_cast<int64_t>(h.entries_added));
+  reply.bulk("recorded-first-entry-id");
+  reply_stream_id(reply, h.first_id);
+  // Redis 8.6 adds six IDMP fields; shown once the stream used IDMP, so that streams that never
+  // did keep Redis 7.0's exact reply.
+  if (h.idmp_used != 0) {
+    const std::pair<const char*, uint64_t> fields[] = {
+        {"idmp-duration", h.idmp_duration_s}, {"idmp-maxsize", h.idmp_maxsize},
+        {"pids-tracked", h.pids_tracked},     {"iids-tracked", h.iids_tracked},
+        {"iids-added", h.iids_added},         {"iids-duplicates", h.iids_duplicates}};
+    for (auto& [name, v] : fields) {
+      reply.bulk(name);
+      reply.integer(static_cast<int64_t>(v));
+    }
+  }
+}
+
 void xinfo_stream(CommandContext& ctx) {
   bool full = ctx.argc() > 3;
   int64_t count = 10;
@@ -138,36 +170,9 @@ void xinfo_stream(CommandContext& ctx) {
   StreamStore& s = stream_store(ctx);
   if (!open_for_info(ctx, s)) return;
   const StreamHeader& h = s.header();
-  // Redis 8.6 adds six IDMP fields; shown once the stream used IDMP, so that streams that never
-  // did keep Redis 7.0's exact reply.
   bool idmp = h.idmp_used != 0;
   ctx.reply.map((full ? 9 : 10) + (idmp ? 6 : 0));
-  ctx.reply.bulk("length");
-  ctx.reply.integer(static_cast<int64_t>(h.length));
-  // Redis reports its radix tree here; Postbox reports the nodes it emulates (see
-  // stream_codec.h) and a tree of that many leaves.
-  ctx.reply.bulk("radix-tree-keys");
-  ctx.reply.integer(static_cast<int64_t>(h.nodes));
-  ctx.reply.bulk("radix-tree-nodes");
-  ctx.reply.integer(static_cast<int64_t>(h.nodes ? 2 * h.nodes : 1));
-  ctx.reply.bulk("last-generated-id");
-  reply_stream_id(ctx.reply, h.last_id);
-  ctx.reply.bulk("max-deleted-entry-id");
-  reply_stream_id(ctx.reply, h.max_deleted);
-  ctx.reply.bulk("entries-added");
-  ctx.reply.integer(static_cast<int64_t>(h.entries_added));
-  ctx.reply.bulk("recorded-first-entry-id");
-  reply_stream_id(ctx.reply, h.first_id);
-  if (idmp) {
-    const std::pair<const char*, uint64_t> fields[] = {
-        {"idmp-duration", h.idmp_duration_s}, {"idmp-maxsize", h.idmp_maxsize},
-        {"pids-tracked", h.pids_tracked},     {"iids-tracked", h.iids_tracked},
-        {"iids-added", h.iids_added},         {"iids-duplicates", h.iids_duplicates}};
-    for (auto& [name, v] : fields) {
-      ctx.reply.bulk(name);
-      ctx.reply.integer(static_cast<int64_t>(v));
-    }
-  }
+  reply_header_fields(ctx.reply, h);
   if (!full) {
     ctx.reply.bulk("groups");
     ctx.reply.integer(static_cast<int64_t>(h.groups));

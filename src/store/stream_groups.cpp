@@ -456,8 +456,7 @@ Result<bool> StreamStore::pending_bounds(const GroupRecord& g, StreamId& first, 
 Result<StreamStore::ClaimOutcome> StreamStore::claim(std::string_view group_name, GroupRecord& g,
                                                      std::string_view consumer_name,
                                                      const StreamId& id, const ClaimOptions& o,
-                                                     int64_t now_ms, ConsumerRecord& owner,
-                                                     bool& owner_loaded) {
+                                                     int64_t now_ms, ConsumerRecord& owner) {
   PelRecord rec;
   std::string old_owner;
   auto got = load_pending(g, id, rec, old_owner);
@@ -485,7 +484,6 @@ Result<StreamStore::ClaimOutcome> StreamStore::claim(std::string_view group_name
   // claimer's record (dropping a deleted entry it owned).
   auto created = touch_consumer(group_name, g, consumer_name, now_ms, owner);
   if (!created) return created.status();
-  owner_loaded = true;
   uint64_t count = rec.delivery_count;
   if (o.retry_count >= 0) {
     count = static_cast<uint64_t>(o.retry_count);
@@ -534,12 +532,11 @@ Result<StreamId> StreamStore::autoclaim(std::string_view group_name, GroupRecord
   });
   if (!s) return s;
   ConsumerRecord owner;
-  bool owner_loaded = false;
   ClaimOptions each = o;
   each.min_idle_ms = 0;  // already checked above
   each.force = false;
   for (const Step& st : steps) {
-    auto outcome = claim(group_name, g, consumer_name, st.id, each, now_ms, owner, owner_loaded);
+    auto outcome = claim(group_name, g, consumer_name, st.id, each, now_ms, owner);
     if (!outcome) return outcome.status();
     if (*outcome == ClaimOutcome::Claimed) on_claimed(st.id);
     if (*outcome == ClaimOutcome::Deleted) on_deleted(st.id);

@@ -212,12 +212,13 @@ class StreamStore {
     bool force = false;
     bool justid = false;
   };
-  // XCLAIM of one id. Returns Claimed, NotPending (or not idle long enough), or Deleted (the
-  // entry is gone from the stream: its PEL record was dropped).
+  // XCLAIM of one id. Returns Claimed, Skipped (not pending, or not idle long enough), or
+  // Deleted (the entry is gone from the stream: its PEL record was dropped). `owner` receives the
+  // claimer's consumer record, reloaded for every id.
   enum class ClaimOutcome { Claimed, Skipped, Deleted };
   Result<ClaimOutcome> claim(std::string_view group_name, GroupRecord& g, std::string_view consumer,
                              const StreamId& id, const ClaimOptions& opts, int64_t now_ms,
-                             ConsumerRecord& owner, bool& owner_loaded);
+                             ConsumerRecord& owner);
   // XAUTOCLAIM's walk: from `start`, at most `count` claimed or deleted, `attempts` PEL records
   // looked at. Visits claimed ids (deleted ones go to on_deleted); returns the next cursor.
   Result<StreamId> autoclaim(std::string_view group_name, GroupRecord& g, std::string_view consumer,

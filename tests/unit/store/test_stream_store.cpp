@@ -182,8 +182,7 @@ StreamStore::ClaimOutcome claim(StreamStore& s, std::string_view group, GroupRec
                                 std::string_view consumer, const StreamId& id, int64_t now_ms,
                                 const StreamStore::ClaimOptions& o = {}) {
   ConsumerRecord owner;
-  bool loaded = false;
-  auto r = s.claim(group, g, consumer, id, o, now_ms, owner, loaded);
+  auto r = s.claim(group, g, consumer, id, o, now_ms, owner);
   REQUIRE(r);
   return *r;
 }
@@ -1265,10 +1264,8 @@ TEST_SUITE("stream store") {
     StreamId two[] = {I(2)};
     REQUIRE(*f.s.remove(two) == 1);
     ConsumerRecord owner;
-    bool loaded = false;
     StreamStore::ClaimOptions o;
-    for (uint64_t i = 1; i <= 3; ++i)
-      REQUIRE(f.s.claim("g", g, "bob", I(i), o, 5000, owner, loaded));
+    for (uint64_t i = 1; i <= 3; ++i) REQUIRE(f.s.claim("g", g, "bob", I(i), o, 5000, owner));
     ConsumerRecord bob = load_consumer(f.s, g, "bob");
     CHECK(pending_ids(f.s, g, bob.cid) == Ids{"1-0", "3-0"});
     CHECK(bob.pel_count == 2);

@@ -323,11 +323,10 @@ TEST_SUITE("stream trim") {
     CHECK(live == 100);
     StreamStore::ClaimOptions o;
     ConsumerRecord owner;
-    bool loaded = false;
-    auto c = f.s.claim("g", g, "bob", I(150), o, 3000, owner, loaded);
+    auto c = f.s.claim("g", g, "bob", I(150), o, 3000, owner);
     REQUIRE(c);
     CHECK(*c == StreamStore::ClaimOutcome::Deleted);
-    c = f.s.claim("g", g, "bob", I(250), o, 3000, owner, loaded);
+    c = f.s.claim("g", g, "bob", I(250), o, 3000, owner);
     REQUIRE(c);
     CHECK(*c == StreamStore::ClaimOutcome::Claimed);
     std::vector<StreamId> gone;
