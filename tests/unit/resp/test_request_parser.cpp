@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <random>
 #include <string>
+#include <vector>
 
 #include "resp/request_parser.h"
 
@@ -123,4 +125,113 @@ TEST_CASE("headers without a line end are bounded to 64 KB") {
   std::string bulk = "*1\r\n$" + std::string(70000, '1');
   CHECK(parse_all(p, bulk) == Outcome::Error);
   CHECK(p.error() == "Protocol error: too big bulk count string");
+}
+
+namespace {
+
+// What a connection would see from `input` arriving in pieces cut at `cuts` (ascending offsets):
+// every completed request (its arguments joined by '|'), then the error, or "more" when the
+// bytes end inside a request. The loop is the server's: parse what is buffered, drop what a
+// complete request consumed, reset, go on; read more only on NeedMore.
+std::vector<std::string> replay(const std::string& input, const std::vector<size_t>& cuts,
+                                RequestParser::Limits limits) {
+  std::vector<std::string> seen;
+  RequestParser p;
+  std::string buf;
+  size_t fed = 0, next_cut = 0;
+  for (;;) {
+    Outcome o = p.parse(buf, limits);
+    if (o == Outcome::Error) {
+      seen.push_back("error: " + p.error());
+      return seen;
+    }
+    if (o == Outcome::Complete) {
+      std::string joined = "request:";
+      for (std::string_view a : p.args()) joined.append(a).push_back('|');
+      seen.push_back(joined);
+      REQUIRE(p.consumed() <= buf.size());
+      buf.erase(0, p.consumed());
+      p.reset();
+      continue;
+    }
+    if (fed == input.size()) {
+      if (!buf.empty()) seen.push_back("more");
+      return seen;
+    }
+    size_t until = next_cut < cuts.size() ? cuts[next_cut++] : input.size();
+    buf.append(input, fed, until - fed);
+    fed = until;
+  }
+}
+
+// Requests of every shape, some broken: valid multibulks (binary values included), inline
+// commands with quotes and escapes, blank lines, and a few corrupted bytes.
+std::string random_stream(std::mt19937& rng) {
+  auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
+  std::string out;
+  for (size_t r = 0, n = 1 + pick(6); r < n; ++r) {
+    switch (pick(5)) {
+      case 0:
+      case 1: {
+        size_t argc = 1 + pick(4);
+        out += "*" + std::to_string(argc) + "\r\n";
+        for (size_t a = 0; a < argc; ++a) {
+          std::string v(pick(40), 'x');
+          for (char& ch : v) ch = static_cast<char>(rng());
+          out += "$" + std::to_string(v.size()) + "\r\n" + v + "\r\n";
+        }
+        break;
+      }
+      case 2:
+        out += pick(2) ? "SET k \"a b\\x41\" 'c d'\r\n" : "PING\n";
+        break;
+      case 3:
+        out += pick(2) ? "\r\n" : "*0\r\n";
+        break;
+      default: {
+        const std::string_view heads[] = {"*",
+                                          "$",
+                                          "*-1\r\n",
+                                          "*1\r\n$",
+                                          "*2\r\n$3\r\nabc",
+                                          ":",
+                                          "\"",
+                                          std::string_view("\0", 1)};
+        out.append(heads[pick(std::size(heads))]);
+        for (size_t i = 0, k = pick(12); i < k; ++i)
+          out.push_back("0123456789\r\n-x\"' "[pick(18)]);
+        break;
+      }
+    }
+  }
+  // Now and then a byte anywhere is overwritten.
+  if (!out.empty() && pick(3) == 0) out[pick(out.size())] = static_cast<char>(rng());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a request stream cut into random pieces parses as it does whole, errors included") {
+  std::mt19937 rng(20261206);
+  RequestParser::Limits limits;
+  limits.max_bulk_len = 1 << 20;
+  size_t errors = 0, completes = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string input = random_stream(rng);
+    std::vector<std::string> whole = replay(input, {}, limits);
+    std::vector<size_t> cuts;
+    for (size_t i = 1; i < input.size(); ++i)
+      if (rng() % 4 == 0) cuts.push_back(i);
+    CAPTURE(round);
+    CHECK(replay(input, cuts, limits) == whole);
+    // Byte by byte too: the hardest split there is.
+    std::vector<size_t> every(input.size() > 0 ? input.size() - 1 : 0);
+    for (size_t i = 0; i < every.size(); ++i) every[i] = i + 1;
+    CHECK(replay(input, every, limits) == whole);
+    errors += !whole.empty() && whole.back().starts_with("error");
+    completes += whole.size();
+  }
+  // The generator must exercise both paths for the test to mean anything.
+  CHECK(errors > 100);
+  CHECK(completes > 3000);
 }
