@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -129,19 +130,44 @@ bool redis_aof_requested() {
   return env && std::string_view(env) == "1";
 }
 
-int find_free_port() {
+namespace {
+
+// Binds 127.0.0.1:port (0: any) and returns the port bound, or 0 when it is taken.
+int probe_port(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw std::runtime_error("cannot find a free port: " + std::string(strerror(errno)));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
   socklen_t len = sizeof addr;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    throw std::runtime_error("cannot find a free port: " + std::string(strerror(errno)));
-  }
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+            ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
   ::close(fd);
-  return ntohs(addr.sin_port);
+  return ok ? ntohs(addr.sin_port) : 0;
+}
+
+}  // namespace
+
+// A port the kernel hands out is only free until someone binds it: two test processes running
+// side by side (scripts/test's shards) may both be given the same one, and then one's server
+// fails to bind while its PING is answered by the other's. POSTBOX_TEST_PORTS=first:count gives
+// each process a range of its own (below the kernel's ephemeral range, so no client socket
+// takes one either).
+int find_free_port() {
+  static int next = 0;
+  const char* range = std::getenv("POSTBOX_TEST_PORTS");
+  int first = 0, count = 0;
+  if (range && std::sscanf(range, "%d:%d", &first, &count) == 2 && first > 0 && count > 0) {
+    for (int tries = 0; tries < count; ++tries) {
+      int port = first + (next++ % count);
+      if (probe_port(port)) return port;
+    }
+    throw std::runtime_error(std::string("no free port in POSTBOX_TEST_PORTS=") + range);
+  }
+  int port = probe_port(0);
+  if (!port) throw std::runtime_error("cannot find a free port: " + std::string(strerror(errno)));
+  return port;
 }
 
 std::string cmd_str(const Cmd& cmd) {
