@@ -119,7 +119,12 @@ void reply_full_group(CommandContext& ctx, StreamStore& s, std::string_view name
   });
 }
 
-// The fields XINFO STREAM shows with and without FULL, from length to the IDMP counters.
+// The fields XINFO STREAM shows with and without FULL, from length to the IDMP counters: seven,
+// and six more once the stream used IDMP.
+size_t header_field_count(const StreamHeader& h) {
+  return h.idmp_used != 0 ? 13 : 7;
+}
+
 void reply_header_fields(ReplyBuilder& reply, const StreamHeader& h) {
   reply.bulk("length");
   reply.integer(static_cast<int64_t>(h.length));
@@ -170,8 +175,8 @@ void xinfo_stream(CommandContext& ctx) {
   StreamStore& s = stream_store(ctx);
   if (!open_for_info(ctx, s)) return;
   const StreamHeader& h = s.header();
-  bool idmp = h.idmp_used != 0;
-  ctx.reply.map((full ? 9 : 10) + (idmp ? 6 : 0));
+  // FULL adds entries and groups; the plain form groups, first-entry and last-entry.
+  ctx.reply.map(header_field_count(h) + (full ? 2 : 3));
   reply_header_fields(ctx.reply, h);
   if (!full) {
     ctx.reply.bulk("groups");

@@ -391,9 +391,11 @@ Status StreamStore::reassign(GroupRecord& g, const StreamId& id, const PelRecord
     if (!(s = put(k_, ""))) return s;
     ++owner.pel_count;
   }
-  // Taking an entry is the consumer's last successful interaction (XINFO's `inactive`).
+  // Taking an entry is the consumer's last successful interaction (XINFO's `inactive`). The
+  // record is written only when it changed: a claim loop in one millisecond writes it once.
+  bool refreshed = owner.active_ms != now_ms;
   owner.active_ms = now_ms;
-  if (!(s = put_consumer(g.gid, consumer_name, owner))) return s;
+  if ((moving || refreshed) && !(s = put_consumer(g.gid, consumer_name, owner))) return s;
   return write_pending(g, id, old, delivery_ms, delivery_count, consumer_name);
 }
 
